@@ -1,0 +1,3 @@
+from tsdesk.cli.main import entry
+
+entry()

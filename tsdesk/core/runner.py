@@ -1,0 +1,160 @@
+"""Runs an experiment end to end: load, train, backtest, score, save. Used by CLI and GUI alike."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tsdesk.core.backtest import forecast_future, run_backtest, score
+from tsdesk.core.dataset import DatasetSpec, load_series
+from tsdesk.core.experiment import Experiment, Split, resolve_split
+from tsdesk.core.fileio import atomic_write_json, atomic_write_text, read_json
+from tsdesk.core.forecast import ForecastResult
+from tsdesk.core.series import SeriesData
+from tsdesk.errors import UserError
+from tsdesk.plugin_api import FittedModel, ModelFamily, Progress, TrainingTask
+
+MODEL_META = "tsdesk-model.json"
+MODEL_FORMAT = "tsdesk-model"
+MODEL_FORMAT_VERSION = 1
+
+
+@dataclass
+class RunResult:
+    experiment: Experiment
+    series: SeriesData
+    split: Split
+    fitted: FittedModel
+    backtest: ForecastResult
+    metrics: dict[str, Any]
+    params: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    future: ForecastResult | None = None
+
+
+def prepare(exp: Experiment, family: ModelFamily) -> tuple[SeriesData, Split, dict[str, Any]]:
+    """Everything that can be checked before training: data, params, split."""
+    spec = DatasetSpec(**{**exp.data.__dict__, "path": str(exp.data_path)})
+    params = family.validate_params(exp.params)
+    _, series = load_series(spec)
+    split = resolve_split(exp, series)
+    return series, split, params
+
+
+def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: str | Path | None = None,
+                   host=None) -> RunResult:
+    """Train the experiment's model, backtest it, and (with ``out_dir``) write every output."""
+    from tsdesk.plugins import get_host
+
+    progress = progress or Progress()
+    host = host or get_host()
+    family = host.family(exp.family)
+    series, split, params = prepare(exp, family)
+    progress.status(f"loaded {series.n} rows of '{series.target}'; training {family.title}")
+    task = TrainingTask(data=series, train=split.train, valid=split.valid, horizon=exp.horizon,
+                        levels=exp.levels, params=params, seed=exp.seed, family=family.name)
+    trainer = family.load_trainer()
+    t0 = time.perf_counter()
+    fitted = trainer(task, progress)
+    train_seconds = time.perf_counter() - t0
+    progress.check()
+    progress.status("backtesting")
+    t1 = time.perf_counter()
+    result = run_backtest(fitted, series, split.bt_start, split.bt_stop, exp.horizon, exp.levels, params)
+    backtest_seconds = time.perf_counter() - t1
+    metrics = score(result, series.y[split.train], season=series.season)
+    metrics["train_seconds"] = round(train_seconds, 4)
+    metrics["backtest_seconds"] = round(backtest_seconds, 4)
+    info = getattr(fitted, "info", {}) or {}
+    if "epochs" in info:
+        metrics["epochs"] = info["epochs"]
+    run = RunResult(exp, series, split, fitted, result, metrics, params, list(split.notes) + list(series.notes))
+    try:
+        run.future = forecast_future(fitted, series, exp.horizon, exp.levels, params)
+    except UserError as exc:  # e.g. known-future values not given past the data
+        run.notes.append(f"no forecast past the data: {exc}")
+    if out_dir is not None:
+        write_outputs(run, Path(out_dir))
+    return run
+
+
+def resolved_experiment(run: RunResult) -> Experiment:
+    """The experiment with every default filled in (split dates, params)."""
+    dates = run.split.as_dates(run.series.index)
+    exp = run.experiment
+    return Experiment(
+        data=DatasetSpec(**{**exp.data.__dict__, "path": str(exp.data_path.resolve()),
+                            "target": run.series.target}),
+        family=exp.family, params=run.params, seed=exp.seed,
+        train=tuple(dates["train"]), valid=tuple(dates["valid"]) if "valid" in dates else None,
+        horizon=exp.horizon, backtest=tuple(dates["backtest"]), levels=exp.levels,
+        evaluation_extra=exp.evaluation_extra, base_dir=exp.base_dir)
+
+
+def write_outputs(run: RunResult, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / "metrics.json", run.metrics)
+    run.backtest.to_csv(out / "forecasts.csv")
+    if run.future is not None:
+        run.future.to_csv(out / "future.csv")
+    atomic_write_text(out / "experiment.toml", resolved_experiment(run).to_toml())
+    save_model(run, out / "model")
+
+
+def save_model(run: RunResult, folder: Path) -> None:
+    """The fitted model's own files plus a JSON description the host needs to load it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run.fitted.save(folder)
+    s = run.series
+    atomic_write_json(folder / MODEL_META, {
+        "format": MODEL_FORMAT, "version": MODEL_FORMAT_VERSION, "family": run.experiment.family,
+        "params": run.params, "seed": run.experiment.seed, "horizon": run.experiment.horizon,
+        "levels": list(run.experiment.levels), "freq": s.freq,
+        "data": {"target": s.target, "date_column": run.experiment.data.date_column,
+                 "covariates": s.covariates, "known_future": s.known_future,
+                 "missing": run.experiment.data.missing, "categories": s.categories,
+                 "path": str(run.experiment.data_path.resolve())},
+        "trained_on": {"start": str(s.index[run.split.train.start]),
+                       "end": str(s.index[(run.split.valid or run.split.train).stop - 1]),
+                       "rows": (run.split.valid or run.split.train).stop - run.split.train.start},
+        "info": getattr(run.fitted, "info", {}),
+    })
+
+
+def load_model(folder: str | Path, host=None) -> tuple[FittedModel, dict]:
+    """Load a model folder written by :func:`save_model`."""
+    from tsdesk.plugins import get_host
+
+    folder = Path(folder)
+    meta_path = folder / MODEL_META
+    if not folder.is_dir():
+        raise UserError(f"model folder not found: {folder}")
+    if not meta_path.exists():
+        raise UserError(f"{folder} is not a tsdesk model folder (no {MODEL_META})")
+    try:
+        meta = read_json(meta_path)
+    except (ValueError, OSError) as exc:
+        raise UserError(f"{meta_path} is unreadable: {exc}") from None
+    if meta.get("format") != MODEL_FORMAT:
+        raise UserError(f"{meta_path} is not a tsdesk model description")
+    if int(meta.get("version", 0)) > MODEL_FORMAT_VERSION:
+        raise UserError(f"{folder} was saved by a newer tsdesk (model format {meta['version']})")
+    host = host or get_host()
+    family = host.family(meta["family"])
+    fitted = family.load_loader()(folder)
+    return fitted, meta
+
+
+def forecast_from_model(folder: str | Path, data_path: str | Path, horizon: int,
+                        levels: tuple[int, ...] | None = None, date_column: str | None = None) -> ForecastResult:
+    """What a user finally wants: the next ``horizon`` values after the data, with intervals."""
+    fitted, meta = load_model(folder)
+    d = meta["data"]
+    spec = DatasetSpec(path=str(data_path), target=d["target"], date_column=date_column or d.get("date_column"),
+                       covariates=list(d.get("covariates", [])), known_future=list(d.get("known_future", [])),
+                       missing=d.get("missing", "interpolate"))
+    _, series = load_series(spec)
+    levels = tuple(levels or meta.get("levels") or (80, 95))
+    return forecast_future(fitted, series, horizon, levels, meta.get("params", {}))
