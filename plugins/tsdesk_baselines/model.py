@@ -76,7 +76,7 @@ def load(folder: Path) -> NaiveModel:
 
 
 def _fit(task: TrainingTask, season: int, family: str, progress: Progress) -> NaiveModel:
-    y = task.data.y[: task.fit_end]
+    y = task.data.y[task.train.start: task.fit_end]
     if len(y) <= season:
         raise UserError(f"the training data has {len(y)} rows; the {family.replace('_', ' ')} "
                         f"forecast with season {season} needs more than {season}")
@@ -84,11 +84,12 @@ def _fit(task: TrainingTask, season: int, family: str, progress: Progress) -> Na
     steps = max(task.horizon, 2 * season, 28)
     residuals = []
     for k in range(1, steps + 1):
-        origins = np.arange(season * int(np.ceil(k / season)) - k, len(y) - k)
+        back = season * int(np.ceil(k / season))
+        origins = np.arange(back - k, len(y) - k)
         if len(origins) == 0:
             residuals.append(residuals[-1] if residuals else np.array([]))
             continue
-        err = y[origins + k] - _point(y, origins, k, season)[:, -1]
+        err = y[origins + k] - y[origins + k - back]
         residuals.append(err[-MAX_RESIDUALS:])
         progress.check()
     return NaiveModel(family, season, residuals)

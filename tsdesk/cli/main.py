@@ -67,7 +67,7 @@ def _cmd_inspect(args) -> int:
 
 
 class _Printer:
-    """Progress lines on stderr, at most a few per second."""
+    """Progress lines on stdout (stderr is kept for the error line), a few per second at most."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -90,7 +90,7 @@ class _Printer:
         else:
             line = str(fields.get("message", kind))
         self.last = now
-        print(line, file=sys.stderr, flush=True)
+        print(line, flush=True)
 
 
 def _fmt(x) -> str:
@@ -117,7 +117,7 @@ def _cmd_run(args) -> int:
     progress = Progress(_Printer(args.quiet))
     run = run_experiment(exp, progress, out_dir=args.out)
     for note in run.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {note}")
     print(f"{summary_line(run)} -> {args.out}")
     return EXIT_OK
 

@@ -68,9 +68,10 @@ def run_backtest(fitted: FittedModel, data: SeriesData, start: int, stop: int, h
 
 
 def forecast_future(fitted: FittedModel, data: SeriesData, horizon: int, levels: Sequence[int],
-                    params: dict | None = None) -> ForecastResult:
+                    params: dict | None = None, uses_known_future: bool = True) -> ForecastResult:
     """Forecast the ``horizon`` steps after the last observation."""
-    data.require_future(horizon)
+    if uses_known_future:
+        data.require_future(horizon)
     origins = np.array([data.n - 1])
     fc = fitted.forecast(data, origins, horizon, list(levels))
     _check_arrays(fc, 1, horizon, levels, fitted.family)

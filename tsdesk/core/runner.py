@@ -52,6 +52,10 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: s
     host = host or get_host()
     family = host.family(exp.family)
     series, split, params = prepare(exp, family)
+    ignored = [c for c, cap in ((series.covariates, "covariates"), (series.known_future, "known_future"))
+               if c and cap not in family.capabilities]
+    for columns in ignored:
+        split.notes.append(f"{family.name} does not use the columns {', '.join(columns)}; they are ignored")
     progress.status(f"loaded {series.n} rows of '{series.target}'; training {family.title}")
     task = TrainingTask(data=series, train=split.train, valid=split.valid, horizon=exp.horizon,
                         levels=exp.levels, params=params, seed=exp.seed, family=family.name)
@@ -72,7 +76,8 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: s
         metrics["epochs"] = info["epochs"]
     run = RunResult(exp, series, split, fitted, result, metrics, params, list(split.notes) + list(series.notes))
     try:
-        run.future = forecast_future(fitted, series, exp.horizon, exp.levels, params)
+        run.future = forecast_future(fitted, series, exp.horizon, exp.levels, params,
+                                     uses_known_future="known_future" in family.capabilities)
     except UserError as exc:  # e.g. known-future values not given past the data
         run.notes.append(f"no forecast past the data: {exc}")
     if out_dir is not None:
@@ -150,6 +155,8 @@ def load_model(folder: str | Path, host=None) -> tuple[FittedModel, dict]:
 def forecast_from_model(folder: str | Path, data_path: str | Path, horizon: int,
                         levels: tuple[int, ...] | None = None, date_column: str | None = None) -> ForecastResult:
     """What a user finally wants: the next ``horizon`` values after the data, with intervals."""
+    from tsdesk.plugins import get_host
+
     fitted, meta = load_model(folder)
     d = meta["data"]
     spec = DatasetSpec(path=str(data_path), target=d["target"], date_column=date_column or d.get("date_column"),
@@ -157,4 +164,5 @@ def forecast_from_model(folder: str | Path, data_path: str | Path, horizon: int,
                        missing=d.get("missing", "interpolate"))
     _, series = load_series(spec)
     levels = tuple(levels or meta.get("levels") or (80, 95))
-    return forecast_future(fitted, series, horizon, levels, meta.get("params", {}))
+    uses = "known_future" in get_host().family(meta["family"]).capabilities
+    return forecast_future(fitted, series, horizon, levels, meta.get("params", {}), uses_known_future=uses)

@@ -1,0 +1,1055 @@
+"""Read a user's CSV file into a checked, time-indexed table of raw strings.
+
+The reader accepts what spreadsheets and databases really export (BOMs, latin-1, CRLF or CR line
+ends, ``;`` or tab delimiters, US or European dates, time zones, unsorted rows, exact duplicate
+rows) and turns every other problem into a :class:`~tsdesk.errors.UserError` that names the file,
+column, line and value. It keeps the cells as strings: deciding what a column *means* (target,
+covariate, known-future input) is :mod:`tsdesk.core.dataset`'s job, and it needs the raw text to
+name the first bad value.
+
+Decisions (documented for users in ``format_inspect`` notes and error messages):
+
+* Missing values are blank cells; ``NaN`` (as numeric tools write it) counts as blank too.
+* A header row is required. A header name may not appear twice (refused, not renamed: silently
+  renamed columns would make ``--target`` names unpredictable). A column without a name is
+  dropped when it holds no values (trailing delimiters) and refused otherwise.
+* Rows shorter than the header are padded with blanks; longer rows are refused unless the extra
+  cells are blank.
+* Ambiguous day/month dates (no first field above 12 or second field above 12) are read as
+  US month/day, except with ``.`` separators (``01.03.2019``), which are always day-first.
+* Digits-only dates (``2019``, ``20190301``) are only auto-detected in a column whose name hints at
+  dates or in the first column, so a column of 4-digit numbers is not mistaken for years.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tsdesk.errors import UserError
+
+__all__ = [
+    "Table", "read_table", "inspect", "format_inspect", "parse_numbers", "format_timestamp",
+    "describe_freq", "infer_frequency", "MISSING_TOKENS",
+]
+
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SNIFF_ROWS = 50          # records looked at to choose the delimiter
+DETECT_SAMPLE = 200      # values looked at to choose a date format
+GAPS_LISTED = 5          # missing timestamps listed in Table.gaps
+MISSING_TOKENS = frozenset({"", "nan", "NaN", "NAN"})
+MISSING_LIKE = frozenset({"na", "n/a", "#n/a", "null", "none", "-", "--", "?", "missing", "nil"})
+
+_NUM = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUM_COMMA = re.compile(r"[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?")
+_DATE_HINT_WORDS = ("date", "time")
+_DATE_HINT_NAMES = frozenset({"ds", "dt", "period", "month", "year", "week", "day", "quarter",
+                              "servicedate", "timestamp", "datetime"})
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+
+
+@dataclass
+class Table:
+    """A CSV file read, with its dates parsed and checked; cells are kept as raw strings.
+
+    ``frame`` holds every non-date column as stripped strings (blank cells are ``""``) on a sorted,
+    duplicate-free ``DatetimeIndex`` named after the date column; trailing rows whose target is
+    blank (known-future inputs for the forecast) are kept. ``lines[i]`` is the 1-based file line of
+    ``frame.iloc[i]``, for error messages.
+    """
+
+    path: str
+    frame: pd.DataFrame
+    lines: np.ndarray
+    date_column: str
+    freq: str | None
+    duplicates_dropped: int = 0
+    gap_count: int = 0
+    gaps: list[pd.Timestamp] = field(default_factory=list)
+    column_kinds: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    notes: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    columns: list[str] = field(default_factory=list)       # header order, date column included
+    decimal_comma: list[str] = field(default_factory=list)  # numeric columns written like 1,5
+    date_format: str = ""
+
+    @property
+    def name(self) -> str:
+        """The file's name, as error messages show it."""
+        return Path(self.path).name or self.path
+
+    def numbers(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(values, bad)`` for a column: floats (NaN where blank) and a mask of non-numbers."""
+        return parse_numbers(self.frame[column].to_numpy(dtype=object),
+                             decimal_comma=column in self.decimal_comma)
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers shared with dataset.py
+
+
+def parse_numbers(values: Sequence[str], decimal_comma: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Plain decimal numbers (optionally ``1,5``): ``(floats, bad)``; blanks are NaN, not bad.
+
+    Deliberately stricter than ``float()``: ``inf``, ``1_000`` or ``0x10`` in a data file are
+    mistakes to report, not numbers.
+    """
+    pattern = _NUM_COMMA if decimal_comma else _NUM
+    n = len(values)
+    out = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    cache: dict[str, float | None] = {}
+    for i, raw in enumerate(values):
+        text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
+        if text in MISSING_TOKENS:
+            continue
+        if text in cache:
+            number = cache[text]
+        else:
+            number = None
+            if pattern.fullmatch(text):
+                number = float(text.replace(",", ".")) if decimal_comma else float(text)
+                if not np.isfinite(number):
+                    number = None
+            cache[text] = number
+        if number is None:
+            bad[i] = True
+        else:
+            out[i] = number
+    return out, bad
+
+
+def format_timestamp(ts: pd.Timestamp) -> str:
+    """``2019-03-04`` for a midnight, ``2019-03-04 13:00`` (or with seconds) otherwise."""
+    ts = pd.Timestamp(ts)
+    if ts == ts.normalize():
+        return ts.strftime("%Y-%m-%d")
+    if ts.second == 0 and ts.microsecond == 0:
+        return ts.strftime("%Y-%m-%d %H:%M")
+    if ts.microsecond == 0:
+        return ts.strftime("%Y-%m-%d %H:%M:%S")
+    return ts.isoformat(sep=" ")
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    """ISO 8601 text for JSON: the date alone when the time is midnight."""
+    ts = pd.Timestamp(ts)
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+
+
+def _show(value: str, limit: int = 40) -> str:
+    """A cell value quoted for a message, shortened when long."""
+    return repr(value if len(value) <= limit else value[: limit - 3] + "...")
+
+
+def _names(columns: Sequence[str], limit: int = 20) -> str:
+    shown = [c if len(c) <= 40 else c[:37] + "..." for c in columns[:limit]]
+    more = f", ... ({len(columns) - limit} more)" if len(columns) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _plural(k: int, word: str, plural: str | None = None) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {plural or word + 's'}"
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes to text
+
+
+_SIGNATURES = (
+    (b"PK\x03\x04", "it looks like an Excel workbook or a zip archive; save it as CSV"),
+    (b"\xd0\xcf\x11\xe0", "it looks like an old Excel (.xls) workbook; save it as CSV"),
+    (b"%PDF", "it is a PDF document"),
+    (b"\x89PNG", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+    (b"\x1f\x8b", "it is gzip-compressed; decompress it first"),
+    (b"SQLite format 3", "it is an SQLite database"),
+    (b"PAR1", "it is a Parquet file"),
+)
+
+
+def _read_bytes(path: str | Path, name: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"file not found: {path}")
+    if p.is_dir():
+        raise UserError(f"{path} is a folder, not a CSV file")
+    try:
+        return p.read_bytes()
+    except PermissionError:
+        raise UserError(f"cannot read {name}: permission denied") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) or UTF-16 (Excel's 'Unicode text'), else latin-1."""
+    for prefix, why in _SIGNATURES:
+        if data.startswith(prefix):
+            raise UserError(f"{name} does not look like a CSV table: {why}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            return data[3:].decode("latin-1"), "latin-1"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise UserError(f"{name} does not look like a CSV table: it starts like UTF-16 text "
+                            "but cannot be decoded as such") from None
+    if len(data) >= 4 and b"\x00" in data[:4096]:
+        # UTF-16 without a BOM: every other byte of plain text is zero.
+        for codec, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+            if zeros.count(0) >= 0.9 * len(zeros) and len(data) % 2 == 0:
+                try:
+                    return data.decode(codec), codec
+                except UnicodeDecodeError:
+                    pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _check_text(text: str, name: str) -> str:
+    """Refuse empty files and binary junk; drop a trailing DOS end-of-file mark."""
+    text = text.rstrip("\x1a")
+    if not text.strip():
+        raise UserError(f"{name} is empty")
+    sample = text[:65536]
+    if "\x00" in sample:
+        raise UserError(f"{name} does not look like a CSV table: it contains binary data "
+                        "(zero bytes); save it as CSV text")
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v")
+    if controls > max(2, len(sample) // 100):
+        raise UserError(f"{name} does not look like a CSV table: it contains binary data "
+                        f"({controls} control characters); save it as CSV text")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Text to records
+
+
+def _records(text: str, delimiter: str, name: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """Non-blank records as ``(first line number, stripped fields)``; quotes as in RFC 4180."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        doublequote=True, skipinitialspace=True, strict=False)
+    out: list[tuple[int, list[str]]] = []
+    previous = 0
+    try:
+        for fields in reader:
+            start, previous = previous + 1, reader.line_num
+            fields = [f.strip() for f in fields]
+            if not any(fields):
+                continue
+            out.append((start, fields))
+            if limit is not None and len(out) >= limit:
+                break
+    except csv.Error as exc:
+        raise UserError(f"{name} does not look like a CSV table: line {previous + 1}: {exc}") from None
+    return out
+
+
+def _sniff(text: str, name: str) -> tuple[str, str]:
+    """Choose the delimiter giving a consistent column count; honour Excel's ``sep=;`` line.
+
+    Returns ``(delimiter, text)`` with a ``sep=`` line removed.
+    """
+    first = text.lstrip("\r\n").split("\n", 1)[0].split("\r", 1)[0].strip()
+    match = re.fullmatch(r'"?sep=(.)"?', first, flags=re.IGNORECASE)
+    if match and match.group(1) in DELIMITERS + ("|",):
+        # Blank the hint line out instead of deleting it, so line numbers stay true.
+        index = text.index(first)
+        return match.group(1), text[:index] + text[index + len(first):]
+    best: tuple | None = None
+    for rank, delimiter in enumerate(DELIMITERS):
+        try:
+            records = _records(text, delimiter, name, limit=SNIFF_ROWS)
+        except UserError:
+            continue
+        if not records:
+            continue
+        width = len(records[0][1])
+        if width < 2:
+            continue
+        counts = [len(fields) for _, fields in records[1:]] or [width]
+        consistent = sum(c == width for c in counts) / len(counts)
+        score = (consistent, width, -rank)
+        if best is None or score > best[0]:
+            best = (score, delimiter)
+    return (best[1] if best else ","), text
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+
+
+_MONTH_NAMES = {
+    alias: number
+    for number, aliases in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1)
+    for alias in aliases
+}
+
+# (year, month, day, hour, minute, second, microsecond, tz offset in minutes or None)
+_Parts = tuple
+
+
+def _time_parts(g: dict) -> tuple[int, int, int, int, int | None] | None:
+    hour = int(g.get("H") or 0)
+    minute = int(g.get("M") or 0)
+    second = int(g.get("S") or 0)
+    micro = int((g.get("f") or "0")[:6].ljust(6, "0"))
+    ampm = (g.get("ampm") or "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    offset = None
+    tz = g.get("tz")
+    if tz:
+        tz = tz.upper()
+        if tz in ("Z", "UTC", "GMT"):
+            offset = 0
+        else:
+            digits = tz[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+            if hours > 14 or minutes > 59:
+                return None
+            offset = (hours * 60 + minutes) * (1 if tz[0] == "+" else -1)
+    return hour, minute, second, micro, offset
+
+
+def _year(text: str) -> int:
+    """Four-digit years as written; two-digit years the strptime way (69-99 -> 19xx)."""
+    year = int(text)
+    if len(text) == 2:
+        year += 1900 if year >= 69 else 2000
+    return year
+
+
+_TIME = (r"(?:(?:[T ]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+         r"\s*(?P<ampm>[AaPp][Mm])?\s*(?P<tz>[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?")
+
+
+@dataclass(frozen=True)
+class _DateFormat:
+    """One way of writing dates: a regex and a function from its groups to date parts."""
+
+    name: str
+    regex: re.Pattern
+    parts: Callable[[dict, bool], _Parts | None]
+    digits_only: bool = False
+    order_matters: bool = False   # day/month order decided from the data
+
+
+def _ymd(g: dict, dayfirst: bool) -> _Parts | None:
+    time = _time_parts(g)
+    return None if time is None else (int(g["Y"]), int(g["m"]), int(g["d"])) + time
+
+
+def _dmy(g: dict, dayfirst: bool) -> _Parts | None:
+    time = _time_parts(g)
+    a, b = int(g["a"]), int(g["b"])
+    day, month = (a, b) if dayfirst else (b, a)
+    return None if time is None else (_year(g["Y"]), month, day) + time
+
+
+def _ym(g: dict, dayfirst: bool) -> _Parts:
+    return int(g["Y"]), int(g["m"]), 1, 0, 0, 0, 0, None
+
+
+def _quarter(g: dict, dayfirst: bool) -> _Parts:
+    return int(g["Y"]), 3 * int(g["q"]) - 2, 1, 0, 0, 0, 0, None
+
+
+def _month_name(g: dict, dayfirst: bool) -> _Parts | None:
+    month = _MONTH_NAMES.get(g["mon"].lower().rstrip("."))
+    time = _time_parts(g)
+    if month is None or time is None:
+        return None
+    return (int(g["Y"]), month, int(g.get("d") or 1)) + time
+
+
+def _year_only(g: dict, dayfirst: bool) -> _Parts:
+    return int(g["Y"]), 1, 1, 0, 0, 0, 0, None
+
+
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(r"(?:" + pattern + r")\Z", re.IGNORECASE)
+
+
+DATE_FORMATS: tuple[_DateFormat, ...] = (
+    _DateFormat("YYYY-MM-DD", _rx(r"(?P<Y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME), _ymd),
+    _DateFormat("MM/DD/YYYY", _rx(r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<Y>\d{4}|\d{2})" + _TIME),
+                _dmy, order_matters=True),
+    _DateFormat("YYYY-MM", _rx(r"(?P<Y>\d{4})[-/.](?P<m>\d{1,2})"), _ym),
+    _DateFormat("MM/YYYY", _rx(r"(?P<m>\d{1,2})[-/.](?P<Y>\d{4})"), _ym),
+    _DateFormat("YYYY-Qn", _rx(r"(?P<Y>\d{4})\s*-?\s*Q(?P<q>[1-4])"), _quarter),
+    _DateFormat("Qn YYYY", _rx(r"Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<Y>\d{4})"), _quarter),
+    _DateFormat("DD Mon YYYY", _rx(r"(?P<d>\d{1,2})[-\s./]*(?P<mon>[a-z]{3,9}\.?)[-\s./,]*(?P<Y>\d{4})" + _TIME), _month_name),
+    _DateFormat("Mon DD, YYYY", _rx(r"(?P<mon>[a-z]{3,9}\.?)\s+(?P<d>\d{1,2}),?\s+(?P<Y>\d{4})" + _TIME), _month_name),
+    _DateFormat("Mon YYYY", _rx(r"(?P<mon>[a-z]{3,9}\.?)[-\s./,]*(?P<Y>\d{4})"), _month_name),
+    _DateFormat("YYYY-Mon", _rx(r"(?P<Y>\d{4})[-\s./]*(?P<mon>[a-z]{3,9}\.?)"), _month_name),
+    _DateFormat("YYYYMMDD", _rx(r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"), _ymd, digits_only=True),
+    _DateFormat("YYYY", _rx(r"(?P<Y>\d{4})"), _year_only, digits_only=True),
+)
+
+
+def _order(firsts: np.ndarray, seconds: np.ndarray, dots: bool) -> tuple[bool, bool]:
+    """``(dayfirst, ambiguous)`` from the first and second fields of ``NN/NN/YYYY`` dates."""
+    if (firsts > 12).any():
+        return True, False
+    if (seconds > 12).any():
+        return False, False
+    return dots, not dots and bool((firsts != seconds).any())
+
+
+def _dayfirst(fmt: _DateFormat, values: Sequence[str]) -> tuple[bool, bool]:
+    """``(dayfirst, ambiguous)`` for a day/month/year column, decided from its values."""
+    if not fmt.order_matters:
+        return False, False
+    firsts, seconds, dots = [], [], False
+    for v in values:
+        m = fmt.regex.match(v)
+        if m:
+            firsts.append(int(m.group("a")))
+            seconds.append(int(m.group("b")))
+            dots = dots or m.group("sep") == "."
+    return _order(np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64), dots)
+
+
+def _parse_uniform(fmt: _DateFormat, values: Sequence[str]) -> tuple[np.ndarray, bool, bool, bool] | None:
+    """Vectorised parse when every value has the first one's shape (``2019-03-01 13:00`` with
+    other digits), as machine-written files do: ``(stamps, aware, dayfirst, ambiguous)``.
+
+    None when it does not apply or any value is invalid; the row-by-row parse then runs and
+    names the bad row. This turns a million dates from seconds into milliseconds.
+    """
+    n = len(values)
+    first = values[0] if n else ""
+    m = fmt.regex.match(first) if first else None
+    if m is None or not first.isascii() or m.groupdict().get("ampm") or "mon" in m.groupdict():
+        return None
+    width = len(first)
+    if any(len(v) != width for v in values):
+        return None
+    try:
+        raw = np.array(values, dtype=f"S{width}")
+    except UnicodeEncodeError:
+        return None
+    b = raw.view(np.uint8).reshape(n, width)
+    digits = (b >= 48) & (b <= 57)
+    if not (digits == digits[0]).all() or not (b[:, ~digits[0]] == b[0, ~digits[0]]).all():
+        return None
+
+    def field(name: str, default: int = 0) -> np.ndarray:
+        if m.group(name) is None:
+            return np.full(n, default, dtype=np.int64)
+        start, end = m.span(name)
+        out = np.zeros(n, dtype=np.int64)
+        for p in range(start, end):
+            out = out * 10 + (b[:, p].astype(np.int64) - 48)
+        return out
+
+    groups = m.groupdict()
+    dayfirst = ambiguous = False
+    if fmt.order_matters:
+        a, c = field("a"), field("b")
+        dayfirst, ambiguous = _order(a, c, m.group("sep") == ".")
+        day, month = (a, c) if dayfirst else (c, a)
+        year = field("Y")
+        if len(m.group("Y")) == 2:
+            year = year + np.where(year >= 69, 1900, 2000)
+    else:
+        year = field("Y")
+        month = 3 * field("q") - 2 if "q" in groups else field("m", 1) if "m" in groups else np.ones(n, np.int64)
+        day = field("d", 1) if "d" in groups else np.ones(n, np.int64)
+    hour, minute, second = field("H") if "H" in groups else 0, field("M") if "M" in groups else 0, \
+        field("S") if "S" in groups else 0
+    micro = 0
+    if groups.get("f"):
+        digits_f = len(m.group("f"))
+        micro = field("f") * 10 ** (6 - digits_f) if digits_f <= 6 else field("f") // 10 ** (digits_f - 6)
+    offset = 0
+    aware = bool(groups.get("tz"))
+    if aware and m.group("tz").upper() not in ("Z", "UTC", "GMT"):
+        start, end = m.span("tz")
+        tz = first[start:end]
+        sign = 1 if tz[0] == "+" else -1
+        tz_digits = [start + i for i, ch in enumerate(tz) if ch.isdigit()]
+        hours = (b[:, tz_digits[0]] - 48).astype(np.int64) * 10 + (b[:, tz_digits[1]] - 48)
+        minutes = ((b[:, tz_digits[2]] - 48).astype(np.int64) * 10 + (b[:, tz_digits[3]] - 48)
+                   if len(tz_digits) == 4 else 0)
+        if (hours > 14).any() or np.any(minutes > 59):
+            return None
+        offset = sign * (hours * 60 + minutes)
+    if (year < 1).any() or (month < 1).any() or (month > 12).any() or (day < 1).any():
+        return None
+    if np.any(np.asarray(hour) > 23) or np.any(np.asarray(minute) > 59) or np.any(np.asarray(second) > 59):
+        return None
+    month_start = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
+    if (day > days_in_month).any():
+        return None
+    micros = (((np.asarray(hour) * 60 + minute - offset) * 60 + second) * 1_000_000 + micro)
+    stamps = month_start.astype("datetime64[D]").astype("datetime64[us]") + (day - 1).astype("timedelta64[D]") \
+        + np.asarray(micros, dtype=np.int64).astype("timedelta64[us]")
+    return stamps, aware, dayfirst, ambiguous
+
+
+def _to_datetime(parts: _Parts) -> tuple[datetime, bool] | None:
+    """A naive UTC datetime from parts (None when the date does not exist) and whether it had a zone."""
+    year, month, day, hour, minute, second, micro, offset = parts
+    try:
+        value = datetime(year, month, day, hour, minute, second, micro)
+        if offset:
+            value -= timedelta(minutes=offset)
+    except (ValueError, OverflowError):
+        return None
+    return value, offset is not None
+
+
+def _count_valid(fmt: _DateFormat, values: Sequence[str], dayfirst: bool) -> int:
+    count = 0
+    for v in values:
+        m = fmt.regex.match(v)
+        if m:
+            parts = fmt.parts(m.groupdict(), dayfirst)
+            if parts is not None and _to_datetime(parts) is not None:
+                count += 1
+    return count
+
+
+def _best_format(values: Sequence[str], digits_allowed: bool) -> tuple[_DateFormat | None, float]:
+    """The format that reads most of a sample of the values, and the share it reads."""
+    filled = [v for v in values if v not in MISSING_TOKENS]
+    if not filled:
+        return None, 0.0
+    sample = filled if len(filled) <= DETECT_SAMPLE else filled[: DETECT_SAMPLE // 2] + filled[-DETECT_SAMPLE // 2:]
+    best, best_count = None, 0
+    for fmt in DATE_FORMATS:
+        if fmt.digits_only and not digits_allowed:
+            continue
+        dayfirst, _ = _dayfirst(fmt, sample)
+        count = _count_valid(fmt, sample, dayfirst)
+        if count > best_count:
+            best, best_count = fmt, count
+    return best, best_count / len(sample)
+
+
+def _date_hinted(name: str) -> bool:
+    key = re.sub(r"[^a-z]", "", name.lower())
+    return key in _DATE_HINT_NAMES or any(word in key for word in _DATE_HINT_WORDS)
+
+
+def _parse_dates(column: str, values: Sequence[str], lines: np.ndarray,
+                 fmt: _DateFormat | None, notes: list[str]) -> tuple[np.ndarray, str]:
+    """Every value of the date column as datetime64[us] (UTC, naive) and the format's name, or a
+    UserError naming the first bad row."""
+    uniform = _parse_uniform(fmt, values) if fmt is not None else None
+    if uniform is not None:
+        out, aware, dayfirst, ambiguous = uniform
+    else:
+        out, aware, dayfirst, ambiguous = _parse_rows(column, values, lines, fmt)
+    if aware:
+        notes.append("time zones normalised to UTC")
+    if ambiguous:
+        notes.append(f"dates in '{column}' read as month/day/year (US order): no value has a day "
+                     "above 12 to show the order")
+    elif fmt is not None and fmt.order_matters and dayfirst:
+        notes.append(f"dates in '{column}' read as day/month/year")
+    name = "" if fmt is None else "DD/MM/YYYY" if fmt.order_matters and dayfirst else fmt.name
+    return out, name
+
+
+def _parse_rows(column: str, values: Sequence[str], lines: np.ndarray,
+                fmt: _DateFormat | None) -> tuple[np.ndarray, bool, bool, bool]:
+    """Row-by-row parse: slower, but it finds and names the first value that is not a date."""
+    dayfirst, ambiguous = _dayfirst(fmt, values) if fmt is not None else (False, False)
+    out = np.empty(len(values), dtype="datetime64[us]")
+    cache: dict[str, tuple[datetime, bool] | None] = {}
+    first_aware = first_naive = None
+    for i, v in enumerate(values):
+        if v in MISSING_TOKENS:
+            raise UserError(f"column '{column}' is blank on line {lines[i]}; every row needs a date")
+        if v in cache:
+            result = cache[v]
+        else:
+            result = None
+            m = fmt.regex.match(v) if fmt is not None else None
+            if m:
+                parts = fmt.parts(m.groupdict(), dayfirst)
+                result = _to_datetime(parts) if parts is not None else None
+            cache[v] = result
+        if result is None:
+            raise UserError(f"column '{column}': {_show(v)} on line {lines[i]} is not a date")
+        out[i] = result[0]
+        if result[1]:
+            first_aware = first_aware if first_aware is not None else i
+        else:
+            first_naive = first_naive if first_naive is not None else i
+    if first_aware is not None and first_naive is not None:
+        a, b = sorted((first_aware, first_naive))
+        raise UserError(f"column '{column}' mixes dates with and without a time zone "
+                        f"({_show(values[a])} on line {lines[a]}, {_show(values[b])} on line {lines[b]}); "
+                        "give every date a time zone or none")
+    return out, first_aware is not None, dayfirst, ambiguous
+
+
+def _choose_date_column(columns: list[str], cells: np.ndarray, date_column: str | None,
+                        name: str) -> tuple[int, _DateFormat | None]:
+    """The date column's position and format: the named one, or the first that reads as dates."""
+    if date_column is not None:
+        wanted = str(date_column).strip()
+        if wanted in columns:
+            index = columns.index(wanted)
+        else:
+            folded = [i for i, c in enumerate(columns) if c.lower() == wanted.lower()]
+            if len(folded) != 1:
+                raise UserError(f"column '{wanted}' not found in {name}; columns: {_names(columns)}")
+            index = folded[0]
+        fmt, _ = _best_format(list(cells[:, index]), digits_allowed=True)
+        return index, fmt
+    hinted = [i for i, c in enumerate(columns) if _date_hinted(c)]
+    others = [i for i in range(len(columns)) if i not in hinted]
+    for i in hinted + others:
+        is_hinted = i in hinted
+        fmt, share = _best_format(list(cells[:, i]), digits_allowed=is_hinted or i == 0)
+        if fmt is not None and share >= (0.5 if is_hinted else 0.9):
+            return i, fmt
+    if len(columns) == 1:
+        raise UserError(f"{name} does not look like a CSV table: no comma, semicolon or tab "
+                        f"separates its columns, and its one column ({_show(columns[0])}) holds no dates")
+    raise UserError(f"no date column found in {name} (columns: {_names(columns)}); name the date column")
+
+
+# --------------------------------------------------------------------------------------------
+# Frequency
+
+
+_DAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_NOMINAL_DAYS = {"D": 1.0, "B": 7 / 5, "C": 7 / 5, "W": 7.0, "SMS": 15.2, "SME": 15.2, "SM": 15.2,
+                 "MS": 30.436875, "ME": 30.436875, "M": 30.436875, "BMS": 30.436875, "BME": 30.436875,
+                 "BM": 30.436875, "QS": 91.310625, "QE": 91.310625, "Q": 91.310625,
+                 "BQS": 91.310625, "BQE": 91.310625, "BQ": 91.310625, "YS": 365.2425, "YE": 365.2425,
+                 "Y": 365.2425, "A": 365.2425, "AS": 365.2425, "BYS": 365.2425, "BYE": 365.2425}
+
+
+def _nominal_days(freq: str, offset) -> float | None:
+    """About how many days one step of ``freq`` covers, to size its grid before building it."""
+    try:
+        return pd.Timedelta(offset) / pd.Timedelta(days=1)  # fixed steps: h, min, s...
+    except (ValueError, TypeError):
+        pass
+    mult = int(re.match(r"\d*", freq).group(0) or 1)
+    base = freq.split("-")[0].lstrip("0123456789").upper()
+    days = _NOMINAL_DAYS.get(base)
+    return None if days is None else days * mult
+
+
+def _offset(freq: str):
+    return pd.tseries.frequencies.to_offset(freq)
+
+
+def _canonical(freq: str) -> str:
+    """Shortest alias meaning the same grid: 'QS-JAN' -> 'QS', 'YE-DEC' -> 'YE', 'H' -> 'h'."""
+    candidate = freq
+    m = re.fullmatch(r"(\d*)([A-Za-z]+)(?:-([A-Z]{3}))?", freq)
+    if m:
+        mult, base, anchor = m.group(1), m.group(2), m.group(3)
+        if mult == "1":
+            mult = ""
+        renames = {"H": "h", "T": "min", "S": "s", "M": "ME", "Q": "QE", "A": "YE", "Y": "YE", "AS": "YS"}
+        base = renames.get(base, base)
+        if base in ("QS", "BQS") and anchor in ("JAN", "APR", "JUL", "OCT"):
+            anchor = None
+        elif base in ("QE", "BQE") and anchor in ("MAR", "JUN", "SEP", "DEC"):
+            anchor = None
+        elif base in ("YS", "BYS") and anchor == "JAN":
+            anchor = None
+        elif base in ("YE", "BYE") and anchor == "DEC":
+            anchor = None
+        candidate = mult + base + (f"-{anchor}" if anchor else "")
+    if candidate == freq:
+        return freq
+    try:
+        # Only when it means the same thing in the installed pandas.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if _offset(candidate) == _offset(freq):
+                return candidate
+    except (ValueError, TypeError):
+        pass
+    return freq
+
+
+def _mode(values: np.ndarray):
+    uniques, counts = np.unique(values, return_counts=True)
+    return uniques[int(np.argmax(counts))]
+
+
+def _freq_from_steps(idx: pd.DatetimeIndex) -> str | None:
+    """The grid most steps follow, when ``pd.infer_freq`` fails because of gaps."""
+    if len(idx) < 2:
+        return None
+    time_of_day = idx - idx.normalize()
+    if bool((time_of_day == time_of_day[0]).all()):
+        # Every row at the same time of day: calendar steps (days, weeks, months...).
+        days = np.diff(idx.normalize().to_numpy().astype("datetime64[D]").astype(np.int64))
+        step_days = int(_mode(days))
+        if step_days >= 28:
+            months = np.asarray(idx.year * 12 + idx.month - 1, dtype=np.int64)
+            step = int(_mode(np.diff(months)))
+            month_end = bool(idx.is_month_end.all())
+            if step >= 1 and ((idx.day == 1).all() or month_end):
+                kind = "E" if month_end and not (idx.day == 1).all() else "S"
+                if step % 12 == 0 and len(set(months % 12)) == 1:
+                    anchor = _MONTH_ABBR[int(months[0] % 12)]
+                    mult = "" if step == 12 else str(step // 12)
+                    return _canonical(f"{mult}Y{kind}-{anchor}")
+                if step % 3 == 0 and len(set(months % 3)) == 1:
+                    first = int(months[0] % 3) if kind == "S" else int(months[0] % 3) + 9
+                    anchor = _MONTH_ABBR[first % 12]
+                    mult = "" if step == 3 else str(step // 3)
+                    return _canonical(f"{mult}Q{kind}-{anchor}")
+                return ("" if step == 1 else str(step)) + f"M{kind}"
+        if step_days == 1:
+            weekdays = idx.day_of_week
+            mondays = np.asarray(weekdays[1:] == 0)
+            if not (weekdays >= 5).any() and (days[mondays] == 3).any():
+                return "B"
+            return "D"
+        if step_days == 7:
+            weekdays = set(idx.day_of_week)
+            if len(weekdays) == 1:
+                return "W-" + _DAY_NAMES[weekdays.pop()]
+            return "7D"
+        return f"{step_days}D" if step_days > 0 else None
+    micros = np.diff(idx.to_numpy().astype("datetime64[us]").astype(np.int64))
+    step = int(_mode(micros))
+    for unit, size in (("D", 86_400_000_000), ("h", 3_600_000_000), ("min", 60_000_000), ("s", 1_000_000),
+                       ("ms", 1000), ("us", 1)):
+        if step > 0 and step % size == 0:
+            k = step // size
+            return unit if k == 1 else f"{k}{unit}"
+    return None
+
+
+def infer_frequency(idx: pd.DatetimeIndex) -> tuple[str | None, str | None]:
+    """``(freq, why_not)``: a pandas alias for sorted unique timestamps, or None and the reason."""
+    if len(idx) < 2:
+        return None, "a single date has no frequency"
+    freq = None
+    if len(idx) >= 3:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                inferred = pd.infer_freq(idx)
+            except (TypeError, ValueError):
+                inferred = None
+        if inferred is not None:
+            freq = _canonical(inferred if isinstance(inferred, str) else inferred.freqstr)
+    if freq is None:
+        freq = _freq_from_steps(idx)
+    if freq is None:
+        return None, "the dates are not evenly spaced"
+    try:
+        offset = _offset(freq)
+    except ValueError:
+        return None, "the dates are not evenly spaced"
+    nominal = _nominal_days(freq, offset)
+    if nominal is not None:
+        span_days = (idx[-1] - idx[0]) / pd.Timedelta(days=1)
+        steps = span_days / nominal + 1
+        if steps > 3 * len(idx) + 100:
+            return None, (f"the dates are irregular: {len(idx)} dates spread over about "
+                          f"{int(steps)} {describe_freq(freq)} steps")
+    grid = pd.date_range(idx[0], idx[-1], freq=offset)
+    off_grid = idx.difference(grid)
+    if len(off_grid):
+        return None, (f"the dates are irregular: {format_timestamp(off_grid[0])} is off the "
+                      f"{describe_freq(freq)} grid that starts at {format_timestamp(idx[0])}")
+    return freq, None
+
+
+_FREQ_WORDS = {"h": "hourly", "D": "daily", "B": "business-day", "MS": "monthly (month start)",
+               "ME": "monthly (month end)", "QS": "quarterly (quarter start)",
+               "QE": "quarterly (quarter end)", "YS": "yearly (year start)", "YE": "yearly (year end)",
+               "min": "minute", "s": "second"}
+
+
+def describe_freq(freq: str | None) -> str:
+    """Words for a pandas alias: 'D' -> 'daily', 'W-SUN' -> 'weekly (Sunday)', '15min' -> '15min'."""
+    if not freq:
+        return "irregular"
+    if freq in _FREQ_WORDS:
+        return _FREQ_WORDS[freq]
+    if freq.startswith("W-") and freq[2:] in _DAY_NAMES:
+        day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
+            _DAY_NAMES.index(freq[2:])]
+        return f"weekly ({day})"
+    return freq
+
+
+# --------------------------------------------------------------------------------------------
+# Columns
+
+
+def _classify(values: np.ndarray, allow_comma: bool) -> tuple[str, bool, int]:
+    """``(kind, decimal_comma, non_numbers)`` for one column's stripped strings."""
+    filled = [v for v in values if v not in MISSING_TOKENS]
+    if not filled:
+        return "empty", False, 0
+    _, bad = parse_numbers(filled)
+    if not bad.any():
+        return "numeric", False, 0
+    if allow_comma and not any("." in v for v in filled):
+        _, bad_comma = parse_numbers(filled, decimal_comma=True)
+        if not bad_comma.any():
+            return "numeric", True, 0
+    distinct = len(set(filled))
+    kind = "categorical" if distinct <= max(20, min(100, len(filled) // 20)) else "text"
+    return kind, False, int(bad.sum())
+
+
+def _rows_equal(a: np.ndarray, b: np.ndarray, comma: Sequence[bool]) -> int | None:
+    """None when two rows hold the same values (``1`` equals ``1.0``), else the first differing column."""
+    for j, (x, y) in enumerate(zip(a, b)):
+        if x == y:
+            continue
+        if x in MISSING_TOKENS and y in MISSING_TOKENS:
+            continue
+        nums, bad = parse_numbers([x, y], decimal_comma=comma[j])
+        if not bad.any() and not np.isnan(nums).any() and nums[0] == nums[1]:
+            continue
+        return j
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# read_table
+
+
+def read_table(path: str | Path, date_column: str | None = None) -> Table:
+    """Read and check a CSV file; see the module docstring for what is accepted."""
+    shown = str(path)
+    name = Path(shown).name or shown
+    data = _read_bytes(path, name)
+    text, encoding = _decode(data, name)
+    text = _check_text(text, name)
+    delimiter, text = _sniff(text, name)
+    records = _records(text, delimiter, name)
+    if not records:
+        raise UserError(f"{name} is empty")
+    notes: list[str] = []
+    header_line, header = records[0]
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    rows = records[1:]
+    if not rows:
+        raise UserError(f"{name} has a header line ({_names(header)}) but no data rows")
+
+    # Every row as wide as the header: pad short rows, refuse long rows holding values.
+    width = len(header)
+    lines = np.array([line for line, _ in rows], dtype=np.int64)
+    cells = np.full((len(rows), width), "", dtype=object)
+    for r, (line, fields) in enumerate(rows):
+        if len(fields) > width:
+            extra = [f for f in fields[width:] if f]
+            if extra:
+                raise UserError(
+                    f"line {line} of {name} has {len(fields)} fields but the header (line {header_line}) "
+                    f"has {width}; check the {DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+                    "delimiters and quotes on that line")
+            fields = fields[:width]
+        cells[r, : len(fields)] = fields
+
+    # Header names: unnamed empty columns dropped, unnamed filled ones and duplicates refused.
+    keep = []
+    for j, column in enumerate(header):
+        if column:
+            keep.append(j)
+            continue
+        filled = np.flatnonzero(cells[:, j] != "")
+        if len(filled):
+            r = int(filled[0])
+            raise UserError(f"column {j + 1} of {name} has no name in the header (line {header_line}) "
+                            f"but holds values (first on line {lines[r]}: {_show(cells[r, j])}); "
+                            "give it a name")
+    if len(keep) < width:
+        notes.append(f"{_plural(width - len(keep), 'unnamed empty column')} ignored")
+    header = [header[j] for j in keep]
+    cells = cells[:, keep]
+    seen: dict[str, int] = {}
+    for j, column in enumerate(header):
+        if column in seen:
+            raise UserError(f"column name '{column}' appears twice in the header of {name} "
+                            f"(columns {seen[column] + 1} and {j + 1}); column names must be unique")
+        seen[column] = j
+    if not header:
+        raise UserError(f"{name} does not look like a CSV table: its header line has no column names")
+
+    # Dates.
+    date_index, fmt = _choose_date_column(header, cells, date_column, name)
+    date_name = header[date_index]
+    date_values = list(cells[:, date_index])
+    stamps, date_format = _parse_dates(date_name, date_values, lines, fmt, notes)
+    value_columns = [c for j, c in enumerate(header) if j != date_index]
+    values = np.delete(cells, date_index, axis=1)
+
+    # Sort by time (stable: file order within a timestamp), then drop exact duplicates.
+    order = np.argsort(stamps, kind="stable")
+    if (np.diff(order) < 0).any():
+        notes.append("rows sorted by date (the file was not in date order)")
+    stamps, values, lines = stamps[order], values[order], lines[order]
+    kinds_comma = [False] * len(value_columns)
+    allow_comma = delimiter == ";"
+    if allow_comma:
+        kinds_comma = [_classify(values[:, j], True)[1] for j in range(len(value_columns))]
+    keep_rows = np.ones(len(stamps), dtype=bool)
+    starts = np.r_[True, stamps[1:] != stamps[:-1]]
+    group_first = np.maximum.accumulate(np.where(starts, np.arange(len(stamps)), 0))
+    for i in np.flatnonzero(~starts):
+        first = int(group_first[i])
+        differs = _rows_equal(values[first], values[i], kinds_comma)
+        if differs is not None:
+            when = format_timestamp(pd.Timestamp(stamps[i]))
+            column = value_columns[differs]
+            a, b = values[first, differs], values[i, differs]
+            raise UserError(
+                f"conflicting rows for {when}: lines {lines[first]} and {lines[i]} have the "
+                f"same date with different values; column '{column}' is {_show(a)} on line "
+                f"{lines[first]} and {_show(b)} on line {lines[i]}")
+        keep_rows[i] = False
+    duplicates = int((~keep_rows).sum())
+    if duplicates:
+        notes.append(f"{_plural(duplicates, 'exact duplicate row')} dropped")
+        stamps, values, lines = stamps[keep_rows], values[keep_rows], lines[keep_rows]
+
+    index = pd.DatetimeIndex(stamps, name=date_name)
+    frame = pd.DataFrame({c: list(values[:, j]) for j, c in enumerate(value_columns)}, index=index)
+    if not value_columns:
+        frame = pd.DataFrame(index=index)
+
+    # Columns.
+    kinds: dict[str, str] = {}
+    missing: dict[str, int] = {}
+    decimal_comma: list[str] = []
+    for j, column in enumerate(value_columns):
+        column_values = values[:, j]
+        kind, comma, non_numbers = _classify(column_values, allow_comma)
+        kinds[column] = kind
+        missing[column] = int(sum(v in MISSING_TOKENS for v in column_values))
+        if comma:
+            decimal_comma.append(column)
+        filled = len(column_values) - missing[column]
+        if kind in ("categorical", "text") and non_numbers and non_numbers <= 0.5 * filled:
+            _, bad = parse_numbers(column_values)
+            r = int(np.flatnonzero(bad)[0])
+            notes.append(f"column '{column}' is mostly numbers but has "
+                         f"{_plural(non_numbers, 'non-numeric value')} "
+                         f"(first on line {lines[r]}: {_show(column_values[r])})")
+    if decimal_comma:
+        notes.append(f"decimal commas read in: {', '.join(decimal_comma)}")
+
+    # Frequency and gaps.
+    freq, why_not = infer_frequency(index)
+    gaps: list[pd.Timestamp] = []
+    gap_count = 0
+    if freq is not None:
+        grid = pd.date_range(index[0], index[-1], freq=_offset(freq))
+        missing_stamps = grid.difference(index)
+        gap_count = len(missing_stamps)
+        gaps = [pd.Timestamp(t) for t in missing_stamps[:GAPS_LISTED]]
+    elif len(index) >= 2 and why_not:
+        notes.append(why_not)
+
+    return Table(path=shown, frame=frame, lines=lines, date_column=date_name, freq=freq,
+                 duplicates_dropped=duplicates, gap_count=gap_count, gaps=gaps,
+                 column_kinds=kinds, missing=missing, delimiter=delimiter, encoding=encoding,
+                 notes=notes, rows_read=len(rows), columns=list(header),
+                 decimal_comma=decimal_comma, date_format=date_format)
+
+
+# --------------------------------------------------------------------------------------------
+# Summaries
+
+
+def inspect(table: Table) -> dict:
+    """A JSON-able summary of a table, for ``tsdesk-cli inspect --json`` and the GUI."""
+    index = table.frame.index
+    return {
+        "file": table.path,
+        "rows": int(len(table.frame)),
+        "rows_read": int(table.rows_read),
+        "unique_timestamps": int(index.nunique()),
+        "start": _iso(index[0]) if len(index) else None,
+        "end": _iso(index[-1]) if len(index) else None,
+        "frequency": table.freq,
+        "duplicates_dropped": int(table.duplicates_dropped),
+        "gaps": int(table.gap_count),
+        "first_gaps": [_iso(t) for t in table.gaps],
+        "missing": {k: int(v) for k, v in table.missing.items()},
+        "column_types": dict(table.column_kinds),
+        "date_column": table.date_column,
+        "date_format": table.date_format,
+        "delimiter": table.delimiter,
+        "encoding": table.encoding,
+        "notes": list(table.notes),
+    }
+
+
+def format_inspect(d: dict) -> str:
+    """The summary from :func:`inspect` as a readable report (what ``tsdesk-cli inspect`` prints)."""
+    lines = [f"File:        {d['file']}"]
+    rows = f"{d['rows']}"
+    if d.get("rows_read", d["rows"]) != d["rows"]:
+        rows += f" ({d['rows_read']} read, {d['duplicates_dropped']} duplicate(s) dropped)"
+    lines.append(f"Rows:        {rows}")
+    fmt = f", {d['date_format']}" if d.get("date_format") else ""
+    lines.append(f"Dates:       {d['start']} .. {d['end']} (column '{d['date_column']}'{fmt})")
+    freq = d["frequency"]
+    lines.append(f"Frequency:   {freq} ({describe_freq(freq)})" if freq else "Frequency:   none (irregular dates)")
+    if d["gaps"]:
+        listed = ", ".join(d["first_gaps"]) + (", ..." if d["gaps"] > len(d["first_gaps"]) else "")
+        lines.append(f"Gaps:        {d['gaps']} missing date(s): {listed}")
+    else:
+        lines.append("Gaps:        none")
+    delimiter = DELIMITER_NAMES.get(d["delimiter"], repr(d["delimiter"]))
+    lines.append(f"Format:      {delimiter}-separated, {d['encoding']}")
+    lines.append("Columns:")
+    names = list(d["column_types"])
+    pad = max([len(n) for n in names] + [6])
+    for column in names:
+        blank = d["missing"].get(column, 0)
+        extra = f"  {blank} blank" if blank else ""
+        lines.append(f"  {column:<{pad}}  {d['column_types'][column]:<11}{extra}".rstrip())
+    if not names:
+        lines.append("  (only the date column)")
+    if d["notes"]:
+        lines.append("Notes:")
+        lines.extend(f"  - {note}" for note in d["notes"])
+    return "\n".join(lines)
