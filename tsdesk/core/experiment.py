@@ -182,6 +182,12 @@ def experiment_from_dict(raw: dict, base_dir: Path, source: str = "experiment") 
         raise UserError(f"{source}: [evaluation] levels must be a list of percentages between 0 and 100, got {levels!r}")
     if any(float(v) != int(v) for v in levels):
         raise UserError(f"{source}: [evaluation] levels must be whole percentages such as 80 or 95, got {levels!r}")
+    conformal = ev.get("conformal", "auto")
+    if conformal not in (True, False, "auto", "adaptive"):
+        raise UserError(f"{source}: [evaluation] conformal must be true, false, \"auto\" or \"adaptive\", got {conformal!r}")
+    intervals = ev.get("intervals", "model")
+    if intervals not in ("model", "mc_dropout"):
+        raise UserError(f"{source}: [evaluation] intervals must be \"model\" or \"mc_dropout\", got {intervals!r}")
     return Experiment(
         data=spec, family=family, params=dict(params), seed=seed,
         train=_pair(split.get("train"), "[split] train", source),

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tsdesk.core.backtest import forecast_future, run_backtest, score
+from tsdesk.core.conformal import adaptive_conformal, calibration_errors, split_conformal
 from tsdesk.core.dataset import DatasetSpec, load_series
 from tsdesk.core.experiment import Experiment, Split, resolve_split
 from tsdesk.core.fileio import atomic_write_json, atomic_write_text, read_json
@@ -66,9 +69,15 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: s
     progress.check()
     progress.status("backtesting")
     t1 = time.perf_counter()
-    result = run_backtest(fitted, series, split.bt_start, split.bt_stop, exp.horizon, exp.levels, params)
+    result, calibration_pool, conformal_mode = _backtest_with_intervals(
+        exp, family, fitted, series, split, params)
     backtest_seconds = time.perf_counter() - t1
     metrics = score(result, series.y[split.train], season=series.season)
+    metrics["calibration"] = dict(metrics["coverage"])  # nominal level -> empirical coverage
+    for key in ("coverage", "mean_width", "interval_score", "pinball"):
+        metrics[key] = {lv: v for lv, v in metrics[key].items() if int(lv) in exp.levels}
+    metrics["intervals"] = conformal_mode or ("model" if result.levels else "none")
+    result = _keep_levels(result, exp.levels)
     metrics["train_seconds"] = round(train_seconds, 4)
     metrics["backtest_seconds"] = round(backtest_seconds, 4)
     info = getattr(fitted, "info", {}) or {}
@@ -76,13 +85,56 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: s
         metrics["epochs"] = info["epochs"]
     run = RunResult(exp, series, split, fitted, result, metrics, params, list(split.notes) + list(series.notes))
     try:
-        run.future = forecast_future(fitted, series, exp.horizon, exp.levels, params,
-                                     uses_known_future="known_future" in family.capabilities)
+        future = forecast_future(fitted, series, exp.horizon, [] if conformal_mode else exp.levels, params,
+                                 uses_known_future="known_future" in family.capabilities)
+        if conformal_mode:  # every backtest error is known by the last observation
+            pool = {k: np.concatenate([calibration_pool.get(k, np.array([])), e])
+                    for k, e in calibration_errors(result).items()}
+            future = split_conformal(future, pool, exp.levels)
+        run.future = future
     except UserError as exc:  # e.g. known-future values not given past the data
         run.notes.append(f"no forecast past the data: {exc}")
     if out_dir is not None:
         write_outputs(run, Path(out_dir))
     return run
+
+
+CALIBRATION_LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90)
+
+
+def _keep_levels(result: ForecastResult, levels) -> ForecastResult:
+    return ForecastResult(result.timestamp, result.origin, result.step, result.mean, result.actual,
+                          {lv: v for lv, v in result.lower.items() if lv in levels},
+                          {lv: v for lv, v in result.upper.items() if lv in levels}, result.model, result.params)
+
+
+def conformal_mode(exp: Experiment, family: ModelFamily, split: Split) -> str | None:
+    """None (the model's own intervals), "split" or "adaptive".
+
+    ``conformal = "auto"`` (the default) calibrates families that give no intervals of their
+    own whenever there is a valid period; true or "adaptive" ask for it for any family.
+    """
+    asked = exp.evaluation_extra.get("conformal", "auto")
+    if asked == "auto":
+        return "split" if "intervals" not in family.capabilities and split.valid is not None else None
+    if asked is False:
+        return None
+    if split.valid is None:
+        raise UserError("conformal intervals need a valid period to calibrate on; add valid = [start, end] to [split]")
+    return "adaptive" if asked == "adaptive" else "split"
+
+
+def _backtest_with_intervals(exp, family, fitted, series, split, params):
+    """The backtest with the requested levels plus 10..90 % for the calibration diagram."""
+    mode = conformal_mode(exp, family, split)
+    levels = sorted(set(exp.levels) | set(CALIBRATION_LEVELS))
+    if mode is None:
+        return run_backtest(fitted, series, split.bt_start, split.bt_stop, exp.horizon, levels, params), {}, None
+    calibration = run_backtest(fitted, series, split.valid.start, split.valid.stop, exp.horizon, [], params)
+    pool = calibration_errors(calibration)
+    raw = run_backtest(fitted, series, split.bt_start, split.bt_stop, exp.horizon, [], params)
+    apply = adaptive_conformal if mode == "adaptive" else split_conformal
+    return apply(raw, pool, levels), pool, mode
 
 
 def resolved_experiment(run: RunResult) -> Experiment:
