@@ -126,3 +126,50 @@ def tables(draw):
 def test_structured_tables(csv_path, data, target, covariates, known_future, date_column, missing):
     check(csv_path, data, target=target, covariates=covariates, known_future=known_future,
           date_column=date_column, missing=missing)
+
+
+# --------------------------------------------------------------------------------------------
+# The vectorised fast paths agree with the exact row-by-row rules.
+
+
+@FUZZ
+@given(texts=st.lists(st.one_of(st.text(alphabet="0123456789.,+-eE", max_size=8),
+                                st.sampled_from(["", "NaN", "nan", "1.", ".5", "1e400", "-0"])),
+                      min_size=1, max_size=30),
+       decimal_comma=st.booleans())
+def test_fast_number_parse_matches_exact_rules(texts, decimal_comma):
+    from tsdesk.core.csvread import _parse_numbers_exact, _parse_numbers_fast
+
+    fast = _parse_numbers_fast(texts, decimal_comma)
+    exact_values, exact_bad = _parse_numbers_exact(texts, decimal_comma)
+    if fast is not None:
+        values, bad = fast
+        assert bad.tolist() == exact_bad.tolist(), texts
+        np.testing.assert_array_equal(values, exact_values)
+
+
+@FUZZ
+@given(stamps=st.lists(st.datetimes(min_value=pd.Timestamp("1900-01-01").to_pydatetime(),
+                                    max_value=pd.Timestamp("2100-01-01").to_pydatetime()),
+                       min_size=1, max_size=20),
+       fmt=st.sampled_from(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%m/%d/%Y",
+                            "%d.%m.%Y", "%d/%m/%y", "%Y-%m", "%Y%m%d", "%Y-%m-%dT%H:%M:%S+05:30",
+                            "%Y-%m-%dT%H:%M:%S-08:00", "%Y-%m-%dT%H:%M:%SZ"]),
+       junk=st.sampled_from([None, "2019-02-30", "13/13/2019", "2019-13", "99999999"]))
+def test_uniform_date_parse_matches_row_parse(stamps, fmt, junk):
+    from tsdesk.core.csvread import DATE_FORMATS, _best_format, _parse_rows, _parse_uniform
+
+    values = [s.strftime(fmt) for s in stamps] + ([junk] if junk else [])
+    chosen, _ = _best_format(values, digits_allowed=True)
+    if chosen is None:
+        return
+    fast = _parse_uniform(chosen, values)
+    try:
+        exact = _parse_rows("date", values, np.arange(2, len(values) + 2), chosen)
+    except UserError:
+        assert fast is None
+        return
+    if fast is not None:
+        np.testing.assert_array_equal(fast[0], exact[0])
+        assert fast[1:] == exact[1:]
+    assert chosen in DATE_FORMATS

@@ -90,6 +90,11 @@ class Table:
     date_format: str = ""
 
     @property
+    def all_columns(self) -> list[str]:
+        """The file's columns in header order, the date column included."""
+        return self.columns or [self.date_column, *self.frame.columns]
+
+    @property
     def name(self) -> str:
         """The file's name, as error messages show it."""
         return Path(self.path).name or self.path
@@ -110,13 +115,52 @@ def parse_numbers(values: Sequence[str], decimal_comma: bool = False) -> tuple[n
     Deliberately stricter than ``float()``: ``inf``, ``1_000`` or ``0x10`` in a data file are
     mistakes to report, not numbers.
     """
+    if all(type(v) is str for v in values):
+        texts = list(map(str.strip, values))
+    else:
+        texts = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in values]
+    fast = _parse_numbers_fast(texts, decimal_comma)
+    return fast if fast is not None else _parse_numbers_exact(texts, decimal_comma)
+
+
+_NUMBER_CHARS = frozenset("0123456789+-eE")
+
+
+def _parse_numbers_fast(texts: list[str], decimal_comma: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """pandas' C number parser, used when every cell holds only digits, signs, exponents and the
+    decimal mark (so it cannot accept more than the exact rules do); else None."""
+    if not texts:
+        return None
+    chars = set("".join(set(texts) - MISSING_TOKENS))
+    if not chars <= _NUMBER_CHARS | {"," if decimal_comma else "."}:
+        return None
+    cells = pd.Series(texts, dtype=object)
+    blank = cells.isin(list(MISSING_TOKENS)).to_numpy()
+    if decimal_comma:
+        cells = cells.str.replace(",", ".", regex=False)
+    try:
+        numbers = np.array(pd.to_numeric(cells.where(~blank, ""), errors="coerce"), dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    bad = ~np.isfinite(numbers) & ~blank
+    numbers[blank] = np.nan
+    numbers[bad] = np.nan
+    if bad.any():
+        # Recheck the refused cells exactly: pandas may refuse a form the rules allow ("1.", ".5e3").
+        exact, exact_bad = _parse_numbers_exact([texts[i] for i in np.flatnonzero(bad)], decimal_comma)
+        numbers[bad] = exact
+        bad[np.flatnonzero(bad)] = exact_bad
+    return numbers, bad
+
+
+def _parse_numbers_exact(texts: list[str], decimal_comma: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The rules, one cell at a time (cached): what :func:`parse_numbers` means."""
     pattern = _NUM_COMMA if decimal_comma else _NUM
-    n = len(values)
+    n = len(texts)
     out = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
     cache: dict[str, float | None] = {}
-    for i, raw in enumerate(values):
-        text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
+    for i, text in enumerate(texts):
         if text in MISSING_TOKENS:
             continue
         if text in cache:
@@ -138,19 +182,18 @@ def parse_numbers(values: Sequence[str], decimal_comma: bool = False) -> tuple[n
 def format_timestamp(ts: pd.Timestamp) -> str:
     """``2019-03-04`` for a midnight, ``2019-03-04 13:00`` (or with seconds) otherwise."""
     ts = pd.Timestamp(ts)
+    text = ts.isoformat(sep=" ")   # isoformat, not strftime: zero-padded years on every platform
     if ts == ts.normalize():
-        return ts.strftime("%Y-%m-%d")
+        return text[:10]
     if ts.second == 0 and ts.microsecond == 0:
-        return ts.strftime("%Y-%m-%d %H:%M")
-    if ts.microsecond == 0:
-        return ts.strftime("%Y-%m-%d %H:%M:%S")
-    return ts.isoformat(sep=" ")
+        return text[:16]
+    return text[:19] if ts.microsecond == 0 else text
 
 
 def _iso(ts: pd.Timestamp) -> str:
     """ISO 8601 text for JSON: the date alone when the time is midnight."""
     ts = pd.Timestamp(ts)
-    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+    return ts.isoformat()[:10] if ts == ts.normalize() else ts.isoformat()
 
 
 def _show(value: str, limit: int = 40) -> str:
@@ -257,7 +300,7 @@ def _records(text: str, delimiter: str, name: str, limit: int | None = None) -> 
     try:
         for fields in reader:
             start, previous = previous + 1, reader.line_num
-            fields = [f.strip() for f in fields]
+            fields = list(map(str.strip, fields))
             if not any(fields):
                 continue
             out.append((start, fields))
@@ -517,6 +560,8 @@ def _parse_uniform(fmt: _DateFormat, values: Sequence[str]) -> tuple[np.ndarray,
     micros = (((np.asarray(hour) * 60 + minute - offset) * 60 + second) * 1_000_000 + micro)
     stamps = month_start.astype("datetime64[D]").astype("datetime64[us]") + (day - 1).astype("timedelta64[D]") \
         + np.asarray(micros, dtype=np.int64).astype("timedelta64[us]")
+    if (stamps < np.datetime64("0001-01-01", "us")).any() or (stamps > np.datetime64("9999-12-31T23:59:59", "us")).any():
+        return None
     return stamps, aware, dayfirst, ambiguous
 
 
@@ -875,8 +920,14 @@ def read_table(path: str | Path, date_column: str | None = None) -> Table:
     # Every row as wide as the header: pad short rows, refuse long rows holding values.
     width = len(header)
     lines = np.array([line for line, _ in rows], dtype=np.int64)
-    cells = np.full((len(rows), width), "", dtype=object)
-    for r, (line, fields) in enumerate(rows):
+    if all(len(fields) == width for _, fields in rows):
+        cells = np.empty((len(rows), width), dtype=object)
+        cells[:] = [fields for _, fields in rows]
+        rows_to_fix: list = []
+    else:
+        cells = np.full((len(rows), width), "", dtype=object)
+        rows_to_fix = rows
+    for r, (line, fields) in enumerate(rows_to_fix):
         if len(fields) > width:
             extra = [f for f in fields[width:] if f]
             if extra:

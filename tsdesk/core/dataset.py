@@ -116,7 +116,7 @@ def _check_column(table: Table, column: str, role: str) -> None:
     if column == table.date_column:
         raise UserError(f"column '{column}' is the date column; it cannot be {role}")
     if column not in table.frame.columns:
-        raise UserError(f"column '{column}' not found; columns: {_names(table.columns)}")
+        raise UserError(f"column '{column}' not found; columns: {_names(table.all_columns)}")
 
 
 def _numbers(table: Table, column: str) -> np.ndarray:
@@ -152,7 +152,7 @@ def _resolve_target(table: Table, spec: DatasetSpec) -> str:
     if table.frame.columns.empty:
         raise UserError(f"{table.name} has only the date column '{table.date_column}'; "
                         "it needs a column of numbers to forecast")
-    raise UserError(f"no numeric column to forecast in {table.name} (columns: {_names(table.columns)}); "
+    raise UserError(f"no numeric column to forecast in {table.name} (columns: {_names(table.all_columns)}); "
                     "name the target column")
 
 
@@ -405,6 +405,12 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
         X_future=X_future, future_index=future_index, categories=categories, notes=notes)
 
 
+def _filled_mask(values: np.ndarray) -> np.ndarray:
+    """Which cells of a raw-string (or float) column hold a value."""
+    cells = pd.Series(values, dtype=object)
+    return (~(cells.isna() | cells.astype(str).str.strip().isin(list(MISSING_TOKENS)))).to_numpy(dtype=bool)
+
+
 def _is_filled(value: Any) -> bool:
     if isinstance(value, float):
         return not np.isnan(value)
@@ -414,7 +420,7 @@ def _is_filled(value: Any) -> bool:
 def _fill_categories(values: np.ndarray, grid: pd.DatetimeIndex, column: str, policy: str,
                      notes: list[str]) -> np.ndarray:
     """Fill blank categories from the previous row (then the next, at the start) or refuse them."""
-    missing = np.array([not _is_filled(v) for v in values], dtype=bool)
+    missing = ~_filled_mask(values)
     count = int(missing.sum())
     if not count:
         return values.astype(object)
