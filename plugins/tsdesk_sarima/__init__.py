@@ -23,6 +23,15 @@ PARAMS = (
     Param("trend", "choice", "n", choices=("n", "c", "t", "ct"), group=_MODEL,
           help="Deterministic trend: n none, c constant (a drift when d = 1), t linear in time, "
                "ct both."),
+    Param("initialization", "choice", "approximate_diffuse", choices=("approximate_diffuse", "exact_diffuse"),
+          group=_MODEL, label="initialisation",
+          help="How the model starts before it has seen any data. approximate_diffuse (the default, "
+               "as statsmodels' ARIMA and SARIMAX do it): the unknown starting level gets a large but "
+               "finite uncertainty and the first d + D*s values are left out of the fit; this "
+               "reproduces results published with statsmodels. exact_diffuse: the starting level is "
+               "treated as completely unknown. It can be more accurate for large-valued series (in the "
+               "hundreds of thousands, say), where the default's \"large\" uncertainty is not large "
+               "enough and slightly bends the first forecasts and the estimates."),
     Param("auto", "bool", False, group=_AUTO, label="auto search (stepwise)",
           help="Choose the orders automatically, like auto.arima: d and D from differencing "
                "tests, then p, q, P, Q step by step while the criterion improves. Keeps s."),
@@ -38,7 +47,8 @@ PARAMS = (
     Param("refit_every", "int", 0, min=0, max=100000, group=_BACKTEST, label="refit every k origins",
           help="0: estimate once on the training rows, then roll forward with those parameters "
                "fixed (one filtering pass, fast). k > 0: re-estimate every k forecast origins on "
-               "all data up to the origin, like the classic loop that refits every day (slow)."),
+               "all data from the start of the training period up to the origin, like the classic "
+               "loop that refits every day (slow)."),
 )
 
 FAMILY = ModelFamily(

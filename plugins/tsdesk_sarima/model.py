@@ -2,9 +2,11 @@
 
 Training estimates the parameters once, by maximum likelihood, on rows [train.start, fit_end):
 the train rows plus the validation rows, since SARIMA has no early stopping to spend them on.
-Forecasts then keep those parameters fixed and run one Kalman filter pass over the whole history
-given to ``forecast`` (``refit_every = 0``), or re-estimate every k origins on all rows up to the
-origin (``refit_every = k``): the classic rolling loop, one fit per k origins.
+Forecasts condition on the history from the first training date (``fit_start``) up to each
+origin, like the classic loop that fits ``series[origin:today]``: with ``refit_every = 0`` they
+keep the estimated parameters fixed and take one Kalman filter pass started at that date; with
+``refit_every = k`` they re-estimate every k origins on the rows from that date up to the origin
+(an expanding window), one fit per k origins, each from statsmodels' own starting values.
 
 A saved model is ``sarima.json``: the specification and the fitted parameter vector, nothing
 executable. Loading rebuilds the statsmodels model and filters with those parameters.
@@ -39,13 +41,16 @@ class SarimaModel:
     """A SARIMA specification with its estimated parameters; forecasts from any history."""
 
     def __init__(self, spec: SarimaSpec, params: np.ndarray, refit_every: int = 0,
-                 info: dict | None = None, family: str = "sarima", trend_start: str | None = None) -> None:
+                 info: dict | None = None, family: str = "sarima", trend_start: str | None = None,
+                 fit_start: str | None = None) -> None:
         self.family = family
         self.spec = spec
         self.params = np.asarray(params, dtype=float)
         self.refit_every = int(refit_every)
         self.info = info if info is not None else {}
         self.trend_start = trend_start  # date of time index 1 for a 't'/'ct' trend
+        # First training date: filtering and refits start there (None: at the data's first row).
+        self.fit_start = fit_start
 
     # ---------------------------------------------------------------------------------------
     def forecast(self, data: SeriesData, origins: np.ndarray, horizon: int,
@@ -64,11 +69,14 @@ class SarimaModel:
         if origins.min() < 0 or origins.max() >= data.n:
             raise ValueError(f"origins must lie in [0, {data.n - 1}]")
         exog, blank = self._exog(data, int(origins.max()) + horizon + 1)
-        offset = self._trend_offset(data)
+        first = self.first_row(data, origins)
+        offset = self._trend_offset(data) + first  # time index of row ``first``
+        y = data.y[first:]
+        x = exog[first:] if exog is not None else None
         if self.refit_every <= 0:
-            mean, var = forecast_origins(self.spec, self.params, data.y, exog, origins, horizon, offset)
+            mean, var = forecast_origins(self.spec, self.params, y, x, origins - first, horizon, offset)
         else:
-            mean, var = self._forecast_refitting(data.y, exog, origins, horizon, offset)
+            mean, var = self._forecast_refitting(y, x, origins - first, horizon, offset, first)
         if blank is not None:
             targets = origins[:, None] + np.arange(1, horizon + 1)[None, :]
             lost = blank[targets]
@@ -82,14 +90,32 @@ class SarimaModel:
             out.upper[level] = mean + z * sd
         return out
 
+    def first_row(self, data: SeriesData, origins: np.ndarray) -> int:
+        """Row where the history forecasts condition on starts: the first training date.
+
+        0 for a model without one (saved by an older tsdesk) or for data starting after it; earlier
+        when an origin needs rows before that date (d + D*s of them) to forecast at all.
+        """
+        if not self.fit_start:
+            return 0
+        anchor = pd.Timestamp(self.fit_start)
+        index = data.index
+        if anchor.tzinfo is None and index.tz is not None:
+            anchor = anchor.tz_localize(index.tz)
+        elif anchor.tzinfo is not None and index.tz is None:
+            anchor = anchor.tz_localize(None)
+        first = int(index.searchsorted(anchor, "left"))
+        needed = int(np.min(origins)) + 1 - self.spec.history_rows
+        return max(0, min(first, needed))
+
     def _forecast_refitting(self, y: np.ndarray, exog: np.ndarray | None, origins: np.ndarray,
-                            horizon: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        """Re-estimate on rows [0, o] at every k-th origin (in time order), starting from the
-        previous estimates; the origins in between keep them."""
+                            horizon: int, offset: int, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Re-estimate on rows [0, o] of ``y`` (which starts at the first training date) at every
+        k-th origin in time order, from statsmodels' starting values as the classic loop does; the
+        origins in between keep those estimates. ``first`` only numbers rows in messages."""
         unique = np.unique(origins)
         mean_u = np.empty((len(unique), horizon))
         var_u = np.empty((len(unique), horizon))
-        params = self.params
         notes = []
         for start in range(0, len(unique), self.refit_every):
             group = unique[start:start + self.refit_every]
@@ -97,12 +123,12 @@ class SarimaModel:
             if rows < self.spec.min_rows:
                 raise UserError(
                     f"refit_every = {self.refit_every}: re-estimating SARIMA {self.spec.label} at row "
-                    f"{int(group[0])} leaves {rows} rows and it needs {self.spec.min_rows}; start the "
-                    f"backtest later or set refit_every to 0")
+                    f"{int(group[0]) + first} leaves {rows} rows and it needs {self.spec.min_rows}; start "
+                    f"the backtest later or set refit_every to 0")
             outcome = fit(self.spec, y[:rows], exog[:rows] if exog is not None else None,
-                          start_params=params, trend_offset=offset)
+                          trend_offset=offset)
             if not outcome.converged:
-                notes.append(f"re-estimating at row {int(group[0])}: {outcome.notes[0]}")
+                notes.append(f"re-estimating at row {int(group[0]) + first}: {outcome.notes[0]}")
             params = outcome.params
             m, v = forecast_origins(self.spec, params, y, exog, group, horizon, offset)
             mean_u[start:start + len(group)] = m
@@ -161,6 +187,7 @@ class SarimaModel:
         atomic_write_json(folder / FILE, {
             "format": FORMAT, "version": FORMAT_VERSION, "family": self.family,
             "spec": self.spec.as_dict(), "refit_every": self.refit_every, "trend_start": self.trend_start,
+            "fit_start": self.fit_start,
             "param_names": list(self.info.get("param_names") or param_names(self.spec)),
             "params": [float(v) for v in self.params], "info": self.info})
 
@@ -186,7 +213,7 @@ def load(folder: Path) -> SarimaModel:
     if len(params) != expected:
         raise UserError(f"{path} holds {len(params)} parameters but SARIMA {spec.label} has {expected}")
     return SarimaModel(spec, params, int(d.get("refit_every", 0)), d.get("info") or {},
-                       d.get("family", "sarima"), d.get("trend_start"))
+                       d.get("family", "sarima"), d.get("trend_start"), d.get("fit_start"))
 
 
 # -------------------------------------------------------------------------------------------
@@ -208,7 +235,7 @@ def train(task: TrainingTask, progress: Progress) -> SarimaModel:
         bounds = Bounds(params["max_p"], params["max_q"], params["max_P"], params["max_Q"],
                         params["max_d"], params["max_D"])
         result = stepwise(y, exog, exog_names, s if s > 1 else 0, params["trend"], bounds,
-                          params["criterion"], progress)
+                          params["criterion"], progress, params["initialization"])
         progress.check()
         outcome = _fit(result.best.spec, y, exog, progress, start=result.best.params)
         notes += result.notes
@@ -228,7 +255,7 @@ def train(task: TrainingTask, progress: Progress) -> SarimaModel:
                     f"BIC {outcome.bic:.2f}" + ("" if outcome.converged else " (not converged)"))
     trend_start = data.index[first].isoformat() if "t" in outcome.spec.trend else None
     return SarimaModel(outcome.spec, outcome.params, params["refit_every"], info, task.family or "sarima",
-                       trend_start)
+                       trend_start, fit_start=data.index[first].isoformat())
 
 
 def _fit(spec: SarimaSpec, y: np.ndarray, exog: np.ndarray | None, progress: Progress,
@@ -267,7 +294,8 @@ def _info(outcome: FitOutcome, params: dict, first: int, fit_end: int, notes: li
     info: dict[str, Any] = {
         "model": f"SARIMA{spec.label}", "order": list(spec.order),
         "seasonal_order": list(spec.seasonal_order), "trend": spec.trend,
-        "known_future": list(spec.exog), "refit_every": int(params["refit_every"]),
+        "known_future": list(spec.exog), "initialization": spec.initialization,
+        "refit_every": int(params["refit_every"]),
         "fit_rows": int(fit_end - first), "fit_start_row": int(first),
         "aic": _clean(outcome.aic), "aicc": _clean(outcome.aicc), "bic": _clean(outcome.bic),
         "loglike": _clean(outcome.llf), "converged": bool(outcome.converged),

@@ -19,7 +19,7 @@ from tsdesk.core.explore import seasonal_strength
 from tsdesk.errors import UserError
 from tsdesk.plugin_api import Progress
 
-from .spec import SarimaSpec, check_overlap
+from .spec import DEFAULT_INITIALIZATION, SarimaSpec, check_overlap
 from .statespace import FitFailed, FitOutcome, fit
 
 MAX_MODELS = 94  # auto.arima's nmodels
@@ -75,7 +75,8 @@ def choose_d(y: np.ndarray, max_d: int) -> tuple[int, list[str]]:
 
 
 def stepwise(y: np.ndarray, exog: np.ndarray | None, exog_names: tuple[str, ...], season: int,
-             trend: str, bounds: Bounds, criterion: str, progress: Progress) -> SearchResult:
+             trend: str, bounds: Bounds, criterion: str, progress: Progress,
+             initialization: str = DEFAULT_INITIALIZATION) -> SearchResult:
     """The best model by ``criterion`` among the stepwise candidates; raises ``Cancelled``."""
     s = season if season > 1 else 0
     D, notes = choose_D(y, s, bounds.max_D) if s else (0, [])
@@ -102,7 +103,8 @@ def stepwise(y: np.ndarray, exog: np.ndarray | None, exog_names: tuple[str, ...]
             return float("inf")
         if len(tried) >= MAX_MODELS:
             return float("inf")
-        spec = SarimaSpec((p, d, q), (P, D, Q, s) if s and (P or D or Q) else (0, 0, 0, 0), tr, exog_names)
+        spec = SarimaSpec((p, d, q), (P, D, Q, s) if s and (P or D or Q) else (0, 0, 0, 0), tr, exog_names,
+                          initialization)
         try:
             check_overlap(spec)
         except UserError:

@@ -13,6 +13,9 @@ from typing import Any
 from tsdesk.errors import UserError
 
 TRENDS = ("n", "c", "t", "ct")
+INITIALIZATIONS = ("approximate_diffuse", "exact_diffuse")
+DEFAULT_INITIALIZATION = "approximate_diffuse"  # statsmodels' ARIMA and SARIMAX default
+LEGACY_INITIALIZATION = "exact_diffuse"  # what model files without the key were estimated with
 TREND_TERMS = {"n": 0, "c": 1, "t": 1, "ct": 2}
 MAX_D = 2
 MAX_SEASONAL_TERMS = 5
@@ -20,12 +23,14 @@ MAX_SEASONAL_TERMS = 5
 
 @dataclass(frozen=True)
 class SarimaSpec:
-    """The concrete model: (p, d, q)(P, D, Q, s), trend and the known-future regressors."""
+    """The concrete model: (p, d, q)(P, D, Q, s), trend, the known-future regressors and how the
+    differencing states are initialised ("approximate_diffuse" or "exact_diffuse")."""
 
     order: tuple[int, int, int]
     seasonal_order: tuple[int, int, int, int]
     trend: str = "n"
     exog: tuple[str, ...] = field(default=())
+    initialization: str = DEFAULT_INITIALIZATION
 
     @property
     def label(self) -> str:
@@ -52,19 +57,24 @@ class SarimaSpec:
 
     def as_dict(self) -> dict[str, Any]:
         return {"order": list(self.order), "seasonal_order": list(self.seasonal_order),
-                "trend": self.trend, "exog": list(self.exog)}
+                "trend": self.trend, "exog": list(self.exog), "initialization": self.initialization}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SarimaSpec":
+        """A saved spec; one without ``initialization`` predates the choice and was estimated with
+        exact diffuse initialisation, so it keeps it."""
+        init = str(d.get("initialization", LEGACY_INITIALIZATION))
+        if init not in INITIALIZATIONS:
+            raise ValueError(f"unknown initialization {init!r}")
         return cls(tuple(int(v) for v in d["order"]), tuple(int(v) for v in d["seasonal_order"]),
-                   str(d.get("trend", "n")), tuple(d.get("exog", ())))
+                   str(d.get("trend", "n")), tuple(d.get("exog", ())), init)
 
     def replace(self, **changes: Any) -> "SarimaSpec":
         values = {"order": self.order, "seasonal_order": self.seasonal_order, "trend": self.trend,
-                  "exog": self.exog}
+                  "exog": self.exog, "initialization": self.initialization}
         values.update(changes)
         return SarimaSpec(tuple(values["order"]), tuple(values["seasonal_order"]), values["trend"],
-                          tuple(values["exog"]))
+                          tuple(values["exog"]), values["initialization"])
 
 
 def order_label(order, seasonal_order) -> str:
@@ -119,12 +129,16 @@ def resolve_spec(params: dict[str, Any], data_season: int, freq: str | None, n_r
     trend = str(params.get("trend") or "n")
     if trend not in TRENDS:
         raise UserError(f"parameter 'trend' of sarima must be one of {', '.join(TRENDS)}; got {trend!r}")
+    init = str(params.get("initialization") or DEFAULT_INITIALIZATION)
+    if init not in INITIALIZATIONS:
+        raise UserError(f"parameter 'initialization' of sarima must be one of {', '.join(INITIALIZATIONS)}; "
+                        f"got {init!r}")
     if min(p, d, q) < 0:
         raise UserError(f"order [{p}, {d}, {q}]: p, d and q must be >= 0")
     if d > MAX_D:
         raise UserError(f"order [{p}, {d}, {q}]: d = {d} differences is too many; use d = 0 or 1 "
                         f"(at most {MAX_D})")
-    spec = SarimaSpec((p, d, q), seasonal, trend, tuple(exog))
+    spec = SarimaSpec((p, d, q), seasonal, trend, tuple(exog), init)
     check_overlap(spec)
     if check_rows:
         check_enough_rows(spec, n_rows)

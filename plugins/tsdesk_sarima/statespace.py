@@ -1,9 +1,17 @@
 """statsmodels' SARIMAX behind three calls: fit, filter with fixed parameters, forecast from many
 origins at once.
 
-Every model uses exact diffuse initialisation for the differencing states. statsmodels' default
-(approximate diffuse with variance 1e6) is not diffuse at all for data in the hundreds of
-thousands, such as daily ridership, and then biases both the estimates and the first forecasts.
+Every setting is that of ``statsmodels.tsa.arima.model.ARIMA(...).fit()`` for the same orders (no
+trend term with differencing, stationarity and invertibility enforced, the scale estimated with
+the other parameters, statsmodels' own starting values, L-BFGS with at most 50 iterations), so a
+model refitted at an origin gives the classic loop's forecast. The one choice is the
+initialisation of the differencing states (``SarimaSpec.initialization``):
+
+* "approximate_diffuse", statsmodels' default: a finite initial variance of 1e10 and the first
+  d + D*s observations left out of the likelihood;
+* "exact_diffuse": the exact diffuse initialisation (Koopman & Durbin). For series in the hundreds
+  of thousands, such as daily ridership, a variance of 1e10 is not very diffuse and biases the
+  estimates and the first forecasts a little; the exact one does not.
 
 Forecasting from many origins needs one Kalman filter pass: the filter's predicted state
 a(o+1 | o) and its covariance are exactly what a model refitted on rows <= o with the same
@@ -27,7 +35,8 @@ from tsdesk.errors import UserError
 
 from .spec import SarimaSpec
 
-MAXITER = 200
+MAXITER = 50  # statsmodels' MLEModel.fit default, as ARIMA(...).fit() uses
+METHOD = "lbfgs"  # likewise
 STEADY_TOL = 1e-12  # relative change of the predicted state covariance taken as converged
 
 
@@ -66,13 +75,16 @@ def build(spec: SarimaSpec, y: np.ndarray, exog: np.ndarray | None = None,
     return SARIMAX(np.asarray(y, dtype=float), exog=exog if spec.exog else None,
                    order=spec.order, seasonal_order=spec.seasonal_order, trend=spec.trend,
                    trend_offset=int(trend_offset), enforce_stationarity=True,
-                   enforce_invertibility=True, use_exact_diffuse=True)
+                   enforce_invertibility=True, concentrate_scale=False,
+                   use_exact_diffuse=spec.initialization == "exact_diffuse")
 
 
 def fit(spec: SarimaSpec, y: np.ndarray, exog: np.ndarray | None = None,
         start_params: np.ndarray | None = None, stderr: bool = False,
         trend_offset: int = 1) -> FitOutcome:
     """Maximum likelihood on ``y``; statsmodels' warnings become ``converged`` and ``notes``.
+
+    ``start_params=None`` starts from statsmodels' own starting values, like ``ARIMA.fit()``.
 
     Raises :class:`FitFailed` when statsmodels raises or returns non-finite estimates.
     """
@@ -81,7 +93,7 @@ def fit(spec: SarimaSpec, y: np.ndarray, exog: np.ndarray | None = None,
         warnings.simplefilter("always")
         try:
             model = build(spec, y, exog, trend_offset)
-            res = model.fit(start_params=start_params, disp=False, maxiter=MAXITER,
+            res = model.fit(start_params=start_params, method=METHOD, maxiter=MAXITER, disp=False,
                             cov_type="opg" if stderr else "none")
         except (UserError, KeyboardInterrupt):
             raise

@@ -16,8 +16,12 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from tsdesk import __version__
-from tsdesk.errors import Cancelled, UserError
+# Many small matrix products (statsmodels fits) run slower with BLAS worker threads fighting
+# over few cores; set before numpy is imported. TensorFlow has its own thread pool.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from tsdesk import __version__  # noqa: E402
+from tsdesk.errors import Cancelled, UserError  # noqa: E402
 
 EXIT_OK, EXIT_BUG, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
 
