@@ -9,11 +9,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsdesk.core import csvread
 from tsdesk.core.csvread import (
     Table, describe_freq, format_inspect, format_timestamp, infer_frequency, inspect,
     parse_numbers, read_table,
 )
 from tsdesk.errors import UserError
+
+
+@pytest.fixture(autouse=True, params=["exact", "fast"])
+def reader(request, monkeypatch):
+    """Every test runs twice: with the exact reader (what small files get) and with the fast
+    reader forced onto the same small files (scanning them a few bytes at a time), which must
+    give the same table and messages or hand the file to the exact reader."""
+    if request.param == "fast":
+        monkeypatch.setattr(csvread, "FAST_MIN_BYTES", 0)
+        monkeypatch.setattr(csvread, "_SCAN_CHUNK", 13)
+    return request.param
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "data.csv", encoding: str = "utf-8") -> Path:
@@ -537,3 +549,4 @@ def test_inspect_with_times_uses_iso(tmp_path):
     assert (summary["start"], summary["end"]) == ("2019-03-01T13:00:00", "2019-03-01T16:00:00")
     assert summary["first_gaps"] == ["2019-03-01T15:00:00"]
     assert "Frequency:   none" not in format_inspect(summary)
+

@@ -10,9 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsdesk.core import csvread
 from tsdesk.core.csvread import read_table
 from tsdesk.core.dataset import DatasetSpec, SeriesData, build_series, encode_known_future, load_series
 from tsdesk.errors import UserError
+
+
+@pytest.fixture(autouse=True, params=["exact", "fast"])
+def reader(request, monkeypatch):
+    """Every test runs with the exact reader and with the fast reader forced onto its small files
+    (tables kept parsed, strings built on demand): the series and messages must not differ."""
+    if request.param == "fast":
+        monkeypatch.setattr(csvread, "FAST_MIN_BYTES", 0)
+        monkeypatch.setattr(csvread, "_SCAN_CHUNK", 13)
+    return request.param
 
 
 def write(tmp_path: Path, text: str, name: str = "data.csv") -> str:

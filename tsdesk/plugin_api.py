@@ -257,6 +257,11 @@ class TrainingTask:
     (positions), may use ``valid`` for early stopping, and must not look at anything after
     ``train.stop`` (or ``valid.stop`` when given). The host then scores the fitted model on the
     backtest period by calling :meth:`FittedModel.forecast` with the actual history.
+
+    ``options`` carries experiment settings beyond the family's params, e.g. ``{"intervals":
+    "mc_dropout"}`` from ``[evaluation]``; a trainer ignores the options it does not know. A
+    fitted model whose forecasts carry intervals although its family does not declare the
+    "intervals" capability (MC dropout) says so with a ``has_intervals = True`` attribute.
     """
 
     data: "SeriesData"
@@ -267,6 +272,7 @@ class TrainingTask:
     params: dict[str, Any]
     seed: int = 42
     family: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fit_end(self) -> int:

@@ -23,9 +23,12 @@ Decisions (documented for users in ``format_inspect`` notes and error messages):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,6 +54,8 @@ MISSING_TOKENS = frozenset({"", "nan", "NaN", "NAN"})
 MISSING_LIKE = frozenset({"na", "n/a", "#n/a", "null", "none", "-", "--", "?", "missing", "nil"})
 
 _NUM = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# _NUM, one a line (written so that a failed match does not backtrack through the lines)
+_NUM_LINES = re.compile(r"(?>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\n)*")
 _NUM_COMMA = re.compile(r"[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?")
 _DATE_HINT_WORDS = ("date", "time")
 _DATE_HINT_NAMES = frozenset({"ds", "dt", "period", "month", "year", "week", "day", "quarter",
@@ -69,6 +74,11 @@ class Table:
     duplicate-free ``DatetimeIndex`` named after the date column; trailing rows whose target is
     blank (known-future inputs for the forecast) are kept. ``lines[i]`` is the 1-based file line of
     ``frame.iloc[i]``, for error messages.
+
+    A large file read by the fast reader keeps its columns parsed (numbers as floats, text as
+    codes into its distinct values) and builds ``frame`` the first time it is asked for; use
+    :attr:`index`, :attr:`value_columns`, :meth:`numbers` and :meth:`column_values` to work
+    without building it.
     """
 
     path: str
@@ -88,21 +98,62 @@ class Table:
     columns: list[str] = field(default_factory=list)       # header order, date column included
     decimal_comma: list[str] = field(default_factory=list)  # numeric columns written like 1,5
     date_format: str = ""
+    store: "_Store | None" = field(default=None, repr=False, compare=False)
 
     @property
     def all_columns(self) -> list[str]:
         """The file's columns in header order, the date column included."""
-        return self.columns or [self.date_column, *self.frame.columns]
+        return self.columns or [self.date_column, *self.value_columns]
 
     @property
     def name(self) -> str:
         """The file's name, as error messages show it."""
         return Path(self.path).name or self.path
 
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """The sorted, unique timestamps (``frame.index``), without building ``frame``."""
+        if self.__dict__.get("_frame") is None and self.store is not None:
+            return self.store.index
+        return self.frame.index
+
+    @property
+    def value_columns(self) -> list[str]:
+        """The non-date columns in file order (``frame.columns``), without building ``frame``."""
+        if self.__dict__.get("_frame") is None and self.store is not None:
+            return list(self.store.columns)
+        return list(self.frame.columns)
+
+    def column_values(self, column: str) -> np.ndarray:
+        """One column's stripped strings as an object array (a column of ``frame``)."""
+        if self.__dict__.get("_frame") is None and self.store is not None:
+            return self.store.strings(column)
+        return self.frame[column].to_numpy(dtype=object)
+
     def numbers(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``(values, bad)`` for a column: floats (NaN where blank) and a mask of non-numbers."""
-        return parse_numbers(self.frame[column].to_numpy(dtype=object),
-                             decimal_comma=column in self.decimal_comma)
+        comma = column in self.decimal_comma
+        if self.store is not None:
+            parsed = self.store.numbers(column, comma)
+            if parsed is not None:
+                return parsed
+        return parse_numbers(self.column_values(column), decimal_comma=comma)
+
+
+def _table_frame(self: Table) -> pd.DataFrame:
+    frame = self.__dict__.get("_frame")
+    if frame is None:
+        frame = self.__dict__["_frame"] = self.store.frame()
+    return frame
+
+
+def _set_table_frame(self: Table, value: pd.DataFrame | None) -> None:
+    self.__dict__["_frame"] = value
+
+
+# ``frame`` is a dataclass field (so ``Table(frame=...)`` works) backed by a property, so that a
+# table from the fast reader can build it on first use (``Table(frame=None, store=...)``).
+Table.frame = property(_table_frame, _set_table_frame, doc=Table.__doc__.split("\n\n")[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,17 +325,24 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
 def _check_text(text: str, name: str) -> str:
     """Refuse empty files and binary junk; drop a trailing DOS end-of-file mark."""
     text = text.rstrip("\x1a")
-    if not text.strip():
+    if not text or text.isspace():
         raise UserError(f"{name} is empty")
-    sample = text[:65536]
+    _check_sample(text[:65536], name)
+    return text
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f]")   # below " ", except \t \n \v \f \r
+
+
+def _check_sample(sample: str, name: str) -> None:
+    """Refuse binary junk, judged on the first 65536 characters."""
     if "\x00" in sample:
         raise UserError(f"{name} does not look like a CSV table: it contains binary data "
                         "(zero bytes); save it as CSV text")
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL_CHARS.findall(sample))
     if controls > max(2, len(sample) // 100):
         raise UserError(f"{name} does not look like a CSV table: it contains binary data "
                         f"({controls} control characters); save it as CSV text")
-    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,10 +369,12 @@ def _records(text: str, delimiter: str, name: str, limit: int | None = None) -> 
     return out
 
 
-def _sniff(text: str, name: str) -> tuple[str, str]:
+def _sniff(text: str, name: str, partial: bool = False) -> tuple[str, str]:
     """Choose the delimiter giving a consistent column count; honour Excel's ``sep=;`` line.
 
-    Returns ``(delimiter, text)`` with a ``sep=`` line removed.
+    Returns ``(delimiter, text)`` with a ``sep=`` line removed. With ``partial`` (``text`` is the
+    start of the file, cut after a line end) it raises :class:`_NotFast` when the answer could
+    depend on the rest.
     """
     first = text.lstrip("\r\n").split("\n", 1)[0].split("\r", 1)[0].strip()
     match = re.fullmatch(r'"?sep=(.)"?', first, flags=re.IGNORECASE)
@@ -328,6 +388,8 @@ def _sniff(text: str, name: str) -> tuple[str, str]:
             records = _records(text, delimiter, name, limit=SNIFF_ROWS)
         except UserError:
             continue
+        if partial and len(records) < SNIFF_ROWS:
+            raise _NotFast
         if not records:
             continue
         width = len(records[0][1])
@@ -664,9 +726,12 @@ def _parse_rows(column: str, values: Sequence[str], lines: np.ndarray,
     return out, first_aware is not None, dayfirst, ambiguous
 
 
-def _choose_date_column(columns: list[str], cells: np.ndarray, date_column: str | None,
-                        name: str) -> tuple[int, _DateFormat | None]:
-    """The date column's position and format: the named one, or the first that reads as dates."""
+def _choose_date_column(columns: list[str], column_values: Callable[[int], list[str]],
+                        date_column: str | None, name: str) -> tuple[int, _DateFormat | None]:
+    """The date column's position and format: the named one, or the first that reads as dates.
+
+    ``column_values(i)`` gives column ``i``'s values in file order (or just the first and last
+    100 filled ones: :func:`_best_format` looks at no others)."""
     if date_column is not None:
         wanted = str(date_column).strip()
         if wanted in columns:
@@ -676,13 +741,13 @@ def _choose_date_column(columns: list[str], cells: np.ndarray, date_column: str 
             if len(folded) != 1:
                 raise UserError(f"column '{wanted}' not found in {name}; columns: {_names(columns)}")
             index = folded[0]
-        fmt, _ = _best_format(list(cells[:, index]), digits_allowed=True)
+        fmt, _ = _best_format(column_values(index), digits_allowed=True)
         return index, fmt
     hinted = [i for i, c in enumerate(columns) if _date_hinted(c)]
     others = [i for i in range(len(columns)) if i not in hinted]
     for i in hinted + others:
         is_hinted = i in hinted
-        fmt, share = _best_format(list(cells[:, i]), digits_allowed=is_hinted or i == 0)
+        fmt, share = _best_format(column_values(i), digits_allowed=is_hinted or i == 0)
         if fmt is not None and share >= (0.5 if is_hinted else 0.9):
             return i, fmt
     if len(columns) == 1:
@@ -810,10 +875,18 @@ def infer_frequency(idx: pd.DatetimeIndex) -> tuple[str | None, str | None]:
         return None, "a single date has no frequency"
     freq = None
     if len(idx) >= 3:
+        probe = idx
+        if len(idx) > 1000:
+            # Evenly spaced at a step shorter or longer than whole days: pandas' answer depends
+            # only on the step, so ask it about the first three dates (a million take it 5 ms).
+            steps = np.diff(idx.asi8)
+            step = pd.Timedelta(idx[1] - idx[0])
+            if steps[0] > 0 and (steps == steps[0]).all() and step % pd.Timedelta(days=1):
+                probe = idx[:3]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                inferred = pd.infer_freq(idx)
+                inferred = pd.infer_freq(probe)
             except (TypeError, ValueError):
                 inferred = None
         if inferred is not None:
@@ -899,12 +972,790 @@ def _rows_equal(a: np.ndarray, b: np.ndarray, comma: Sequence[bool]) -> int | No
 # read_table
 
 
+# --------------------------------------------------------------------------------------------
+# The fast reader
+#
+# Large, plain files (no quote characters, so every record is one line and line numbers are
+# row numbers) are tokenised by pandas' C parser straight into floats, categories and dates. The
+# reader decides everything the exact reader decides from the same evidence: the delimiter and
+# header from the first records (csv module), the date column and its format from the first and
+# last 100 values of the candidate columns (all that ``_best_format`` looks at), and every value
+# is checked by the same rules (pandas' number parser accepts a subset of what ``parse_numbers``
+# does; its date parser is checked byte by byte against one fixed layout). Whatever it cannot
+# vouch for raises ``_NotFast`` and the exact reader starts again from the bytes.
+
+
+class _NotFast(Exception):
+    """The fast reader cannot promise the exact reader's result for this file."""
+
+
+class _NotUtf8(_NotFast):
+    """pandas met bytes that are not UTF-8."""
+
+
+class _BadNumbers(_NotFast):
+    """A column read as numbers holds something else."""
+
+
+_HEAD_BYTES = 1 << 18       # the start of the file, read with the csv module
+_TAIL_BYTES = 1 << 15       # the end of the file, read with the csv module
+_SAMPLE_ROWS = 500         # data records at the start used (with the tail) to choose column types
+_CATEGORY_SAMPLE = 50       # sampled distinct values up to which a text column is read as categories
+_BLANK_CANDIDATES = 10_000  # rows without a date that are checked one by one for being blank lines
+_SCAN_CHUNK = 1 << 20       # bytes per step of the pass over the whole file
+# First date values whose pandas parse is checked byte by byte instead of parsed again here.
+_ISO_LAYOUT = re.compile(r"\d{4}([-/.])\d{2}\1\d{2}(?:[T ]\d{2}:(\d)\d(?::(\d)\d(?:\.\d{1,6})?)?)?")
+
+
+class _Store:
+    """The columns of a table from the fast reader, kept parsed until strings are asked for.
+
+    ``columns[name]`` is ``("f", floats)`` for a column of numbers (NaN where blank) or
+    ``("s", codes, uniques)`` for text (``uniques[codes]`` are the stripped strings). ``raw``
+    returns the stripped strings of number columns (they are read again from the file's bytes).
+    """
+
+    def __init__(self, index: pd.DatetimeIndex, columns: dict[str, tuple],
+                 raw: Callable[[list[str]], dict[str, np.ndarray]]):
+        self.index = index
+        self.columns = columns
+        self._raw = raw
+
+    def strings(self, column: str) -> np.ndarray:
+        kind = self.columns[column]
+        if kind[0] == "s":
+            return kind[2][kind[1]]
+        return self._raw([column])[column]
+
+    def numbers(self, column: str, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        kind = self.columns[column]
+        if kind[0] == "f":
+            return kind[1].copy(), np.zeros(len(kind[1]), dtype=bool)
+        values, bad = parse_numbers(kind[2], decimal_comma=decimal_comma)
+        return values[kind[1]], bad[kind[1]]
+
+    def frame(self) -> pd.DataFrame:
+        numeric = [c for c, kind in self.columns.items() if kind[0] == "f"]
+        raw = self._raw(numeric) if numeric else {}
+        data = {c: raw[c] if kind[0] == "f" else kind[2][kind[1]] for c, kind in self.columns.items()}
+        return pd.DataFrame(data, index=self.index) if data else pd.DataFrame(index=self.index)
+
+
+def _strip_all(values: np.ndarray) -> np.ndarray:
+    """Stripped copies of an object array of strings (pandas' NaN for a blank cell: "")."""
+    if not len(values):
+        return values.astype(object)
+    return np.array([v.strip() if type(v) is str else "" for v in values], dtype=object)
+
+
+def _classify_codes(codes: np.ndarray, uniques: np.ndarray, allow_comma: bool,
+                    counts: np.ndarray | None = None) -> tuple[str, bool, int, int]:
+    """:func:`_classify` of ``uniques[codes]`` computed on the distinct values:
+    ``(kind, decimal_comma, non_numbers, missing)``."""
+    if counts is None:
+        counts = np.bincount(codes, minlength=len(uniques))
+    present = counts > 0
+    blank = np.fromiter((u in MISSING_TOKENS for u in uniques), dtype=bool, count=len(uniques))
+    missing = int(counts[blank].sum())
+    filled = present & ~blank
+    if not filled.any():
+        return "empty", False, 0, missing
+    texts = uniques[filled]
+    _, bad = parse_numbers(texts)
+    if not bad.any():
+        return "numeric", False, 0, missing
+    if allow_comma and not any("." in v for v in texts):
+        _, bad_comma = parse_numbers(texts, decimal_comma=True)
+        if not bad_comma.any():
+            return "numeric", True, 0, missing
+    n_filled = int(counts[filled].sum())
+    distinct = int(filled.sum())
+    kind = "categorical" if distinct <= max(20, min(100, n_filled // 20)) else "text"
+    return kind, False, int(counts[filled][bad].sum()), missing
+
+
+class _LayoutCheck:
+    """Which of many places in a buffer start with bytes laid out like ``pattern``: a digit
+    wherever it has a digit (at most 5 at the ``tens`` positions), its other bytes as they are.
+
+    The bytes at each place are gathered as one fixed-size item and checked eight at a time as
+    64-bit words: a byte is a digit when its high nibble is 3 and adding 6 (10 for at most 5)
+    leaves it 3; other bytes are compared through a mask.
+    """
+
+    def __init__(self, pattern: bytes, tens: Sequence[int]):
+        n_words = -(-len(pattern) // 8)
+        self.width = 8 * n_words
+        model = np.zeros(self.width, dtype=np.uint8)
+        model[: len(pattern)] = np.frombuffer(pattern, dtype=np.uint8)
+        used = np.arange(self.width) < len(pattern)
+        digits = used & (model >= 48) & (model <= 57)
+        mask = np.where(digits, 0xF0, np.where(used, 0xFF, 0)).astype(np.uint8)
+        want = np.where(digits, 0x30, np.where(used, model, 0)).astype(np.uint8)
+        add = np.where(digits, 0x06, 0).astype(np.uint8)
+        add[[t for t in tens if digits[t]]] = 0x0A
+        nibble = np.where(digits, 0xF0, 0).astype(np.uint8)
+
+        def words(a: np.ndarray) -> np.ndarray:
+            return a.view("<u8")
+
+        self.mask, self.want, self.add, self.nibble = words(mask), words(want), words(add), words(nibble)
+        self.want_nibble = self.want & self.nibble
+
+    def wrong(self, arr: np.ndarray, end: int, starts: np.ndarray) -> np.ndarray | None:
+        """Positions in ``starts`` whose bytes do not match (None when all do); ``arr`` must
+        hold ``width`` readable bytes past ``end``."""
+        items = np.ndarray(shape=(end,), dtype=f"V{self.width}", buffer=arr, strides=(1,))[starts]
+        words = items.view("<u8").reshape(len(starts), -1)
+        ok = None
+        for i in range(words.shape[1]):
+            x = words[:, i]
+            good = ((x & self.mask[i]) == self.want[i]) & (((x + self.add[i]) & self.nibble[i]) == self.want_nibble[i])
+            ok = good if ok is None else ok & good
+        if ok.all():
+            return None
+        return np.flatnonzero(~ok)
+
+
+class _FastReader:
+    """One attempt to read a file the fast way; :meth:`read` returns None when it cannot.
+
+    The file is read in three ways, none of which holds all of it in memory: its first and last
+    records with the csv module, one pass over its bytes in chunks (line starts, encoding, quotes,
+    the layout of every date), and pandas' parser for the cells.
+    """
+
+    def __init__(self, path: str | Path, shown: str, name: str, date_column: str | None):
+        self.path, self.shown, self.name, self.date_column = path, shown, name, date_column
+
+    def read(self) -> Table | None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                return self._read()
+        except (_NotFast, OSError):
+            return None
+
+    # -- the file -----------------------------------------------------------------------------
+
+    def _bytes(self, start: int, end: int | None = None) -> bytes:
+        with open(self.path, "rb") as f:
+            stat = os.fstat(f.fileno())
+            if (stat.st_size, stat.st_mtime_ns) != self.stamp:
+                raise UserError(f"{self.name} changed after it was read; read it again")
+            f.seek(start)
+            return f.read(-1 if end is None else end - start)
+
+    def _text(self, raw: bytes, start: int) -> str:
+        if start < self.bom:
+            raw = raw[self.bom - start:]
+        return raw.decode(self.codec)
+
+    def _line(self, k: int) -> str:
+        """Physical line ``k`` (0-based) of the file, line end included."""
+        start = int(self.line_starts[k])
+        end = int(self.line_starts[k + 1]) if k + 1 < len(self.line_starts) else None
+        return self._text(self._bytes(start, end), start)
+
+    def _fields(self, row: int) -> list[str]:
+        """The stripped fields of pandas row ``row`` (a record is one line here)."""
+        line = self._line(self.header_line + row)
+        if '"' not in line:
+            return [f.strip() for f in line.split(self.delimiter)]
+        return [f.strip() for f in next(csv.reader([line], delimiter=self.delimiter, quotechar='"',
+                                                   doublequote=True, skipinitialspace=True, strict=False), [])]
+
+    def _pandas(self, **options) -> pd.DataFrame:
+        return pd.read_csv(
+            self.path, sep=self.delimiter, header=0, skiprows=self.header_line - 1 or None,
+            index_col=False, engine="c", encoding=self.pandas_encoding, skip_blank_lines=False,
+            keep_default_na=False, **self._quoting(), **options)
+
+    def _quoting(self) -> dict:
+        """pandas' quote handling: the csv module's (spaces before a quote skipped) when the
+        file has quotes, none at all (faster) when it has none."""
+        if self.quotes:
+            return dict(quoting=csv.QUOTE_MINIMAL, quotechar='"', doublequote=True, skipinitialspace=True)
+        return dict(quoting=csv.QUOTE_NONE)
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def _head(self) -> None:
+        """Encoding (as far as the start shows it), delimiter, header and the first records."""
+        with open(self.path, "rb") as f:
+            stat = os.fstat(f.fileno())
+            self.stamp = (stat.st_size, stat.st_mtime_ns)
+            start = f.read(max(_HEAD_BYTES, 1 << 18))
+        size = self.stamp[0]
+        if any(start.startswith(prefix) for prefix, _ in _SIGNATURES) or b"\x00" in start \
+                or start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise _NotFast
+        self.quotes = b'"' in start
+        self.bom = 3 if start.startswith(b"\xef\xbb\xbf") else 0
+        self.codec = "utf-8"
+
+        def cut(block: bytes) -> tuple[bool, int]:   # (whole file, end after its last full line)
+            return (True, size) if size <= len(block) else (False, block.rfind(b"\n") + 1)
+
+        whole, end = cut(start)
+        try:
+            sample = self._text(start[:end], 0)
+        except UnicodeDecodeError:
+            if self.bom:
+                raise _NotFast from None
+            self.codec = "latin-1"    # not UTF-8 at the start: not UTF-8 at all
+            sample = self._text(start[:end], 0)
+        if not sample or sample.isspace() or (len(sample) < 65536 and not whole):
+            raise _NotFast
+        try:
+            _check_sample(sample[:65536], self.name)
+        except UserError:
+            raise _NotFast from None
+        head = start[:_HEAD_BYTES]
+        self.whole, self.head_end = cut(head)
+        if self.head_end <= 0:
+            raise _NotFast
+        self.head_ascii = head[: self.head_end].isascii()
+        self.head_lines = head.count(b"\n", 0, self.head_end)
+        text = self._text(head[: self.head_end], 0)
+        try:
+            self.delimiter, text = _sniff(text, self.name, partial=not self.whole)
+            records = _records(text, self.delimiter, self.name, limit=_SAMPLE_ROWS + 1)
+        except UserError:
+            raise _NotFast from None
+        if len(records) < 2:
+            raise _NotFast
+        self.header_line, header = records[0]
+        first_data = text.split("\n", records[1][0])[records[1][0] - 1:][:1]   # its line, if \n ends lines
+        self.first_quoted = self.quotes and (not first_data or first_data[0].lstrip().startswith('"'))
+        self.header = [h.lstrip("\ufeff").strip() for h in header]
+        self.width = len(self.header)
+        self.head_rows = records[1:]
+        self.head_all = len(records) <= _SAMPLE_ROWS   # every record of the head was read
+
+    def _tail(self) -> None:
+        """The last records (their line numbers come with the scan)."""
+        self.tail_rows: list[tuple[int, list[str]]] = []
+        self.contiguous = self.whole
+        if self.whole:
+            return
+        size = self.stamp[0]
+        # Enough bytes for a few hundred lines as long as the head's (wide files have long lines).
+        line_bytes = self.head_end / max(1, self.head_lines)
+        start = max(size - max(_TAIL_BYTES, int(400 * line_bytes)), self.head_end)
+        raw = self._bytes(start - 1)
+        skip = 1 if raw[:1] == b"\n" else raw.find(b"\n") + 1
+        if skip <= 0:
+            raise _NotFast
+        self.tail_start = start - 1 + skip
+        self.contiguous = self.head_all and self.tail_start == self.head_end
+        try:
+            self.tail_rows = _records(self._text(raw[skip:], self.tail_start), self.delimiter, self.name)
+        except (UserError, UnicodeDecodeError):
+            raise _NotFast from None
+
+    def _scan(self, pattern: bytes | None, tens: Sequence[int]) -> None:
+        """One pass over the bytes: where every line starts, whether the file is UTF-8, and which
+        data lines do not start with a date laid out like ``pattern`` (digits where it has
+        digits, its other bytes as they are; ``tens`` positions at most 5)."""
+        chunk = _SCAN_CHUNK
+        width = 0
+        if pattern:
+            check = _LayoutCheck(pattern, tens)
+            width = check.width
+        starts_parts: list[np.ndarray] = []
+        bad_parts: list[np.ndarray] = []
+        decoder = None
+        self.utf8 = True
+        quotes, lone_crs, pending_cr = self.quotes, 0, 0
+        lines_before = 0
+        buf = bytearray(chunk + width + 1)
+        carry = offset = 0
+        with open(self.path, "rb", buffering=0) as f:
+            if (os.fstat(f.fileno()).st_size, os.fstat(f.fileno()).st_mtime_ns) != self.stamp:
+                raise _NotFast
+            while True:
+                if len(buf) < carry + chunk + width + 1:
+                    buf.extend(bytes(carry + chunk + width + 1 - len(buf)))
+                with memoryview(buf) as view:
+                    n = f.readinto(view[carry:carry + chunk])
+                    piece = bytes(view[carry:carry + n])
+                if n:
+                    if b"\x00" in piece:
+                        raise _NotFast
+                    if not quotes and b'"' in piece:
+                        quotes = True
+                    if b"\r" in piece:
+                        # A CR alone ends a line for the csv module, and pandas too unless it
+                        # is inside quotes: line numbers would part. CRLF is fine.
+                        crs = piece.count(b"\r") - piece.count(b"\r\n")
+                        lone_crs += crs - (1 if piece.endswith(b"\r") else 0) \
+                            + (pending_cr if not piece.startswith(b"\n") else 0)
+                        pending_cr = 1 if piece.endswith(b"\r") else 0
+                    elif pending_cr:
+                        lone_crs += 0 if piece.startswith(b"\n") else 1
+                        pending_cr = 0
+                    if decoder is None and not piece.isascii():
+                        decoder = codecs.getincrementaldecoder("utf-8")()
+                    if decoder is not None and self.utf8:
+                        try:
+                            decoder.decode(piece)
+                        except UnicodeDecodeError:
+                            self.utf8 = False
+                end = carry + n
+                buf[end:end + width + 1] = bytes(width + 1)   # gathers past the end do not match
+                arr = np.frombuffer(buf, dtype=np.uint8, count=end + width + 1)
+                if n:
+                    newlines = np.flatnonzero(arr[carry:end] == 10) + carry
+                    if not len(newlines):
+                        carry, arr = end, None
+                        continue
+                    starts = np.empty(len(newlines), dtype=np.int64)
+                    starts[0] = 0
+                    starts[1:] = newlines[:-1] + 1
+                elif carry:
+                    starts = np.zeros(1, dtype=np.int64)   # the last line, without a line end
+                else:
+                    break
+                starts_parts.append(starts + offset)
+                first = max(0, self.header_line - lines_before)   # data lines only
+                if pattern and first < len(starts):
+                    wrong = check.wrong(arr, end + 1, starts[first:])
+                    if wrong is not None:
+                        bad_parts.append(wrong + (lines_before + first))
+                arr = None
+                lines_before += len(starts)
+                if not n:
+                    break
+                rest = int(newlines[-1]) + 1
+                carry = end - rest
+                buf[:carry] = buf[rest:end]
+                offset += rest
+        if decoder is not None and self.utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        if lone_crs + pending_cr:
+            raise _NotFast
+        self.quotes_in_file = quotes
+        self.line_starts = np.concatenate(starts_parts) if starts_parts else np.zeros(0, dtype=np.int64)
+        self.bad_lines = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.int64)
+        if self.utf8:
+            self.encoding = "utf-8-sig" if self.bom else "utf-8"
+        elif (self.head_ascii or self.codec == "latin-1") and not self.bom:
+            self.encoding = self.codec = "latin-1"
+        else:
+            raise _NotFast    # the start was read as UTF-8 but the file is not
+
+    def _read_columns(self, kinds: dict[int, str], parse_date: bool) -> pd.DataFrame:
+        dtype: dict[int, object] = {}
+        na_values: dict[int, list[str]] = {}
+        for j, kind in kinds.items():
+            if kind == "f":
+                dtype[j] = "float64"
+                na_values[j] = sorted(MISSING_TOKENS)
+            else:
+                dtype[j] = "category" if kind == "c" else object
+        if parse_date:
+            na_values[self.date_pos] = [""]
+        else:
+            dtype[self.date_pos] = object
+        try:
+            # ISO8601: pandas' parser for those dates, never its guessing one (dateutil, row by row)
+            frame = self._pandas(dtype=dtype, na_values=na_values or None, na_filter=bool(na_values),
+                                 parse_dates=[self.date_pos] if parse_date else False,
+                                 date_format="ISO8601" if parse_date else None)
+        except UnicodeError:
+            raise _NotUtf8 from None
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            raise _NotFast from None   # ragged rows and the like: the exact reader explains
+        except (ValueError, OverflowError, TypeError):
+            if "float64" in dtype.values():
+                raise _BadNumbers from None
+            raise _NotFast from None
+        return frame
+
+    def _column_sample(self, j: int) -> list[str]:
+        """What ``_best_format`` sees of column ``j``: its first and last 100 filled values."""
+        filled_head = [r[j] for r in self.sample[: self.n_head] if r[j] not in MISSING_TOKENS]
+        filled_tail = [r[j] for r in self.sample[self.n_head:] if r[j] not in MISSING_TOKENS]
+        if self.contiguous:
+            return filled_head + filled_tail
+        half = DETECT_SAMPLE // 2
+        if len(filled_head) < half or len(filled_tail) < half:
+            raise _NotFast
+        return filled_head[:half] + filled_tail[-half:]
+
+    def _read(self) -> Table:
+        self._head()
+        self._tail()
+        name, header, width = self.name, self.header, self.width
+        sample = []
+        for _, fields in self.head_rows + self.tail_rows:
+            if len(fields) > width:
+                if any(fields[width:]):
+                    raise _NotFast    # a long row: the exact reader names it
+                fields = fields[:width]
+            sample.append(fields + [""] * (width - len(fields)))
+        self.sample, self.n_head = sample, len(self.head_rows)
+        kept = [j for j, h in enumerate(header) if h]
+        names = [header[j] for j in kept]
+        if not kept or len(set(names)) < len(names):
+            raise _NotFast
+        try:
+            date_index, fmt = _choose_date_column(
+                names, lambda i: self._column_sample(kept[i]), self.date_column, name)
+        except UserError:
+            raise _NotFast from None
+        self.date_pos = date_pos = kept[date_index]
+        date_name = header[date_pos]
+
+        # Column types from the sample: numbers when every sampled value is one.
+        kinds: dict[int, str] = {}
+        for j in range(width):
+            if j == date_pos:
+                continue
+            values = [r[j] for r in sample]
+            filled = [v for v in values if v not in MISSING_TOKENS]
+            if header[j] and filled and _NUM_LINES.fullmatch("\n".join(filled) + "\n"):
+                kinds[j] = "f"
+            else:
+                kinds[j] = "c" if len(set(values)) <= _CATEGORY_SAMPLE else "o"
+
+        # Dates pandas may parse: one fixed ISO layout in the first column, checked in the scan.
+        first_date = next((r[date_pos] for r in sample if r[date_pos]), "")
+        layout = _ISO_LAYOUT.fullmatch(first_date)
+        parse_date = (fmt is not None and fmt.name == "YYYY-MM-DD" and layout is not None
+                      and date_pos == 0 and width > 1 and not self.first_quoted)
+        tens = [layout.start(g) for g in (2, 3) if layout.group(g) is not None] if parse_date else []
+        # The pass over the bytes runs beside pandas (both release the GIL for their loops).
+        pattern = (first_date + self.delimiter).encode("ascii") if parse_date else None
+        scan_failed: list[BaseException] = []
+
+        def scan() -> None:
+            try:
+                self._scan(pattern, tens)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+                scan_failed.append(exc)
+
+        worker = threading.Thread(target=scan, name="tsdesk-csv-scan", daemon=True)
+        worker.start()
+        self.pandas_encoding = self.codec     # until the scan has seen all of the file
+        frame = None
+        try:
+            try:
+                frame = self._read_columns(kinds, parse_date)
+            except _NotUtf8:
+                pass
+            except _BadNumbers:
+                # A column that looked numeric is not: read it (them) as text, which names the value.
+                kinds = {j: "o" if kind == "f" else kind for j, kind in kinds.items()}
+                frame = self._read_columns(kinds, parse_date)
+            # inf and 1e999 are not numbers to the rules either; and pandas turns categories
+            # that all look like numbers, booleans or dates into those: read them as text.
+            again = [] if frame is None else [j for j, kind in kinds.items()
+                     if kind == "f" and np.isinf(frame.iloc[:, j].to_numpy(dtype=np.float64)).any()
+                     or kind == "c" and frame.iloc[:, j].cat.categories.dtype.kind not in "OT"]
+            if again:
+                kinds.update(dict.fromkeys(again, "o"))
+                frame = self._read_columns(kinds, parse_date)
+        finally:
+            worker.join()
+        if scan_failed:
+            raise scan_failed[0]
+        if frame is None or self.pandas_encoding != self.codec or self.quotes_in_file != self.quotes:
+            self.pandas_encoding, self.quotes = self.codec, self.quotes_in_file
+            try:
+                frame = self._read_columns(kinds, parse_date)
+            except _BadNumbers:
+                kinds = {j: "o" if kind == "f" else kind for j, kind in kinds.items()}
+                frame = self._read_columns(kinds, parse_date)
+        if frame.shape[1] != width or len(frame) != len(self.line_starts) - self.header_line:
+            raise _NotFast   # ragged rows pandas let through, lone CR line ends, a changed file
+        if not self.whole:
+            first_tail = int(np.searchsorted(self.line_starts, self.tail_start))
+            self.tail_rows = [(line + first_tail, fields) for line, fields in self.tail_rows]
+
+        # Blank lines (every cell blank) are not rows.
+        n = len(frame)
+        date_cells = frame.iloc[:, date_pos]
+        if parse_date and date_cells.dtype.kind != "M":
+            parse_date = False    # pandas gave up on the dates: they are text
+        if parse_date:
+            date_raw = None
+            no_date = np.flatnonzero(np.isnat(date_cells.to_numpy()))
+        else:
+            date_raw = _strip_all(date_cells.to_numpy(dtype=object))
+            no_date = np.flatnonzero(date_raw == "")
+        if len(no_date) > _BLANK_CANDIDATES:
+            raise _NotFast
+        blank = np.zeros(n, dtype=bool)
+        for r in no_date:
+            blank[r] = not any(self._fields(int(r)))
+        n_blank = int(blank.sum())
+        rows = np.flatnonzero(~blank) if n_blank else None    # None: every row
+        if n_blank == n:
+            raise _NotFast
+        lines = rows + (self.header_line + 1) if n_blank else \
+            np.arange(self.header_line + 1, self.header_line + 1 + n, dtype=np.int64)
+        notes: list[str] = []
+
+        def take(values: np.ndarray) -> np.ndarray:
+            return values if rows is None else values[rows]
+
+        # Unnamed columns must be empty.
+        for j in range(width):
+            if header[j]:
+                continue
+            cells = _strip_all(take(frame.iloc[:, j].to_numpy(dtype=object)))
+            filled = np.flatnonzero(cells != "")
+            if len(filled):
+                r = int(filled[0])
+                raise UserError(f"column {j + 1} of {name} has no name in the header (line {self.header_line}) "
+                                f"but holds values (first on line {lines[r]}: {_show(cells[r])}); "
+                                "give it a name")
+        if len(kept) < width:
+            notes.append(f"{_plural(width - len(kept), 'unnamed empty column')} ignored")
+
+        # Dates.
+        stamps = None
+        if parse_date:
+            stamps = self._checked_dates(date_cells, blank, rows, fmt)
+            date_format = fmt.name
+        if stamps is None:
+            if date_raw is None:
+                date_raw = _strip_all(self._pandas(usecols=[date_pos], dtype=object, na_filter=False)
+                                      .iloc[:, 0].to_numpy(dtype=object))
+                if len(date_raw) != n:
+                    raise _NotFast
+            stamps, date_format = _parse_dates(date_name, list(take(date_raw)), lines, fmt, notes)
+
+        # Value columns: floats, or codes into stripped distinct values.
+        value_columns = [header[j] for j in kept if j != date_pos]
+        positions = {header[j]: j for j in kept if j != date_pos}
+        columns: dict[str, tuple] = {}
+        for column, j in positions.items():
+            cells = frame.iloc[:, j]
+            if kinds[j] == "f":
+                columns[column] = ("f", take(cells.to_numpy(dtype=np.float64)))
+                continue
+            if isinstance(cells.dtype, pd.CategoricalDtype):
+                codes = take(cells.cat.codes.to_numpy())
+                uniques = cells.cat.categories.to_numpy(dtype=object)
+            else:
+                codes, uniques = pd.factorize(take(cells.to_numpy(dtype=object)))
+                uniques = np.asarray(uniques, dtype=object)
+            stripped = _strip_all(uniques)
+            if not all(a == b for a, b in zip(stripped, uniques)) or (codes < 0).any():
+                remap, uniques = pd.factorize(stripped)
+                codes = remap[codes]
+                uniques = np.asarray(uniques, dtype=object)
+            columns[column] = ("s", codes, uniques)
+
+        # Sort by time (stable), then drop exact duplicates.
+        if (stamps[1:] < stamps[:-1]).any():
+            order = np.argsort(stamps, kind="stable")
+            notes.append("rows sorted by date (the file was not in date order)")
+            stamps, lines, rows = stamps[order], lines[order], order if rows is None else rows[order]
+            columns = {c: (k[0], k[1][order], *k[2:]) for c, k in columns.items()}
+        allow_comma = self.delimiter == ";"
+        duplicates = 0
+        same = stamps[1:] == stamps[:-1]
+        if same.any():
+            keep_rows = self._drop_duplicates(stamps, lines, columns, value_columns, allow_comma, same)
+            duplicates = int((~keep_rows).sum())
+            notes.append(f"{_plural(duplicates, 'exact duplicate row')} dropped")
+            rows = np.flatnonzero(keep_rows) if rows is None else rows[keep_rows]
+            stamps, lines = stamps[keep_rows], lines[keep_rows]
+            columns = {c: (k[0], k[1][keep_rows], *k[2:]) for c, k in columns.items()}
+        index = pd.DatetimeIndex(stamps, name=date_name)
+
+        # Column kinds.
+        column_kinds: dict[str, str] = {}
+        missing: dict[str, int] = {}
+        decimal_comma: list[str] = []
+        for column in value_columns:
+            kind = columns[column]
+            if kind[0] == "f":
+                blanks = int(np.isnan(kind[1]).sum())
+                column_kinds[column] = "empty" if blanks == len(kind[1]) else "numeric"
+                missing[column] = blanks
+                continue
+            codes, uniques = kind[1], kind[2]
+            counts = np.bincount(codes, minlength=len(uniques))
+            what, comma, non_numbers, missing[column] = _classify_codes(codes, uniques, allow_comma, counts)
+            column_kinds[column] = what
+            if comma:
+                decimal_comma.append(column)
+            filled = len(codes) - missing[column]
+            if what in ("categorical", "text") and non_numbers and non_numbers <= 0.5 * filled:
+                _, bad = parse_numbers(uniques)
+                r = int(np.flatnonzero(bad[codes])[0])
+                notes.append(f"column '{column}' is mostly numbers but has "
+                             f"{_plural(non_numbers, 'non-numeric value')} "
+                             f"(first on line {lines[r]}: {_show(uniques[codes[r]])})")
+        if decimal_comma:
+            notes.append(f"decimal commas read in: {', '.join(decimal_comma)}")
+        freq, gap_count, gaps = _frequency_and_gaps(index, notes)
+
+        store = _Store(index, columns, self._raw_reader(positions, rows, n))
+        return Table(path=self.shown, frame=None, lines=lines, date_column=date_name, freq=freq,
+                     duplicates_dropped=duplicates, gap_count=gap_count, gaps=gaps,
+                     column_kinds=column_kinds, missing=missing, delimiter=self.delimiter,
+                     encoding=self.encoding, notes=notes, rows_read=n - n_blank,
+                     columns=names, decimal_comma=decimal_comma, date_format=date_format, store=store)
+
+    def _checked_dates(self, cells: pd.Series, blank: np.ndarray, rows: np.ndarray | None,
+                       fmt: _DateFormat) -> np.ndarray | None:
+        """pandas' dates when the scan found every data line starting with a date laid out like
+        the first one and the rules accept them all; else None (the text path parses them)."""
+        values = cells.to_numpy()
+        if values.dtype.kind != "M":
+            return None
+        bad_rows = self.bad_lines - self.header_line
+        if len(bad_rows) and not blank[bad_rows].all():
+            return None
+        stamps = values.astype("datetime64[us]", copy=False)
+        if rows is not None:
+            stamps = stamps[rows]
+        if len(stamps) and stamps.min() < np.datetime64("0001-01-01", "us"):
+            return None   # pandas reads year 0; the rules do not
+        # The same reading as the rules: compare on the sampled values.
+        sample = [(line, fields[0]) for line, fields in self.head_rows[:50] + self.tail_rows[-50:]
+                  if fields and fields[0]]
+        texts = [text for _, text in sample]
+        try:
+            exact, aware, _, _ = _parse_rows("", texts, np.zeros(len(texts), dtype=np.int64), fmt)
+        except UserError:
+            return None
+        at = np.array([line - self.header_line - 1 for line, _ in sample], dtype=np.int64)
+        if rows is not None:
+            at = np.searchsorted(rows, at)
+        if aware or (at >= len(stamps)).any() or not np.array_equal(stamps[np.minimum(at, len(stamps) - 1)], exact):
+            return None
+        return stamps
+
+    def _drop_duplicates(self, stamps, lines, columns, value_columns, allow_comma, same) -> np.ndarray:
+        """The rows to keep (exact duplicates dropped), or the exact reader's conflict error."""
+        n = len(stamps)
+        starts = np.r_[True, ~same]
+        group_first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+        dups = np.flatnonzero(~starts)
+        firsts = group_first[dups]
+        differs = np.zeros((len(dups), len(value_columns)), dtype=bool)
+        for j, column in enumerate(value_columns):
+            kind = columns[column]
+            if kind[0] == "f":
+                a, b = kind[1][firsts], kind[1][dups]
+                differs[:, j] = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+                continue
+            codes, uniques = kind[1], kind[2]
+            comma = allow_comma and _classify_codes(codes, uniques, True)[1]
+            numbers, bad = parse_numbers(uniques, decimal_comma=comma)
+            blank = np.fromiter((u in MISSING_TOKENS for u in uniques), dtype=bool, count=len(uniques))
+            a, b = codes[firsts], codes[dups]
+            equal = (a == b) | (blank[a] & blank[b])
+            equal |= ~bad[a] & ~bad[b] & ~np.isnan(numbers[a]) & (numbers[a] == numbers[b])
+            differs[:, j] = ~equal
+        conflict = differs.any(axis=1)
+        if conflict.any():
+            k = int(np.flatnonzero(conflict)[0])
+            j = int(np.flatnonzero(differs[k])[0])
+            first, i = int(firsts[k]), int(dups[k])
+            column = value_columns[j]
+            a_text, b_text = self._cell(columns, column, first, lines), self._cell(columns, column, i, lines)
+            when = format_timestamp(pd.Timestamp(stamps[i]))
+            raise UserError(
+                f"conflicting rows for {when}: lines {lines[first]} and {lines[i]} have the "
+                f"same date with different values; column '{column}' is {_show(a_text)} on line "
+                f"{lines[first]} and {_show(b_text)} on line {lines[i]}")
+        keep = np.ones(n, dtype=bool)
+        keep[dups] = False
+        return keep
+
+    def _cell(self, columns: dict[str, tuple], column: str, r: int, lines: np.ndarray) -> str:
+        kind = columns[column]
+        if kind[0] == "s":
+            return kind[2][kind[1][r]]
+        fields = self._fields(int(lines[r]) - self.header_line - 1)
+        j = self.header.index(column)
+        return fields[j] if j < len(fields) else ""
+
+    def _raw_reader(self, positions: dict[str, int], rows: np.ndarray | None,
+                    n: int) -> Callable[[list[str]], dict[str, np.ndarray]]:
+        """Reads number columns again as text (for ``Table.frame``), rows as in the table."""
+        path, name, stamp = self.path, self.name, self.stamp
+        options = dict(sep=self.delimiter, header=0, skiprows=self.header_line - 1 or None,
+                       index_col=False, engine="c", encoding=self.pandas_encoding,
+                       skip_blank_lines=False, keep_default_na=False, na_filter=False, dtype=object,
+                       **self._quoting())
+
+        def raw(columns: list[str]) -> dict[str, np.ndarray]:
+            wanted = sorted(positions[c] for c in columns)
+            changed = UserError(f"{name} changed after it was read; read it again")
+            try:
+                stat = os.stat(path)
+                if (stat.st_size, stat.st_mtime_ns) != stamp:
+                    raise changed
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    frame = pd.read_csv(path, usecols=wanted, **options)
+            except (OSError, ValueError):
+                raise changed from None
+            if len(frame) != n:
+                raise changed
+            by_position = dict(zip(wanted, range(len(wanted))))
+            taken = {c: frame.iloc[:, by_position[positions[c]]].to_numpy(dtype=object) for c in columns}
+            return {c: _strip_all(v if rows is None else v[rows]) for c, v in taken.items()}
+        return raw
+
+
+def _frequency_and_gaps(index: pd.DatetimeIndex, notes: list[str]) -> tuple[str | None, int, list[pd.Timestamp]]:
+    """``(freq, gap_count, first gaps)`` for a table's index; why there is no frequency goes to notes."""
+    freq, why_not = infer_frequency(index)
+    gaps: list[pd.Timestamp] = []
+    gap_count = 0
+    if freq is not None:
+        grid = pd.date_range(index[0], index[-1], freq=_offset(freq))
+        if len(grid) != len(index) or not grid.equals(index):
+            missing_stamps = grid.difference(index)
+            gap_count = len(missing_stamps)
+            gaps = [pd.Timestamp(t) for t in missing_stamps[:GAPS_LISTED]]
+    elif len(index) >= 2 and why_not:
+        notes.append(why_not)
+    return freq, gap_count, gaps
+
+
+FAST_MIN_BYTES = 1 << 20  # smaller files go straight to the exact reader (a few ms for them)
+
+
 def read_table(path: str | Path, date_column: str | None = None) -> Table:
-    """Read and check a CSV file; see the module docstring for what is accepted."""
+    """Read and check a CSV file; see the module docstring for what is accepted.
+
+    Large files are read by :class:`_FastReader` (pandas' C tokenizer, columns kept parsed) when
+    they are plain enough for it to be exact; anything it cannot vouch for (quotes, ragged rows,
+    odd dates...) goes to :func:`_read_exact`, the reference implementation, so both give the
+    same table, notes and error messages.
+    """
     shown = str(path)
     name = Path(shown).name or shown
+    try:
+        large = Path(path).is_file() and Path(path).stat().st_size >= FAST_MIN_BYTES
+    except OSError:
+        large = False
+    if large:
+        table = _FastReader(path, shown, name, date_column).read()
+        if table is not None:
+            return table
     data = _read_bytes(path, name)
     text, encoding = _decode(data, name)
+    return _read_exact(text, encoding, shown, name, date_column)
+
+
+def _read_exact(text: str, encoding: str, shown: str, name: str, date_column: str | None) -> Table:
+    """The reference reader: Python's csv module, every row in Python."""
     text = _check_text(text, name)
     delimiter, text = _sniff(text, name)
     records = _records(text, delimiter, name)
@@ -964,7 +1815,7 @@ def read_table(path: str | Path, date_column: str | None = None) -> Table:
         raise UserError(f"{name} does not look like a CSV table: its header line has no column names")
 
     # Dates.
-    date_index, fmt = _choose_date_column(header, cells, date_column, name)
+    date_index, fmt = _choose_date_column(header, lambda i: list(cells[:, i]), date_column, name)
     date_name = header[date_index]
     date_values = list(cells[:, date_index])
     stamps, date_format = _parse_dates(date_name, date_values, lines, fmt, notes)
@@ -1026,17 +1877,7 @@ def read_table(path: str | Path, date_column: str | None = None) -> Table:
     if decimal_comma:
         notes.append(f"decimal commas read in: {', '.join(decimal_comma)}")
 
-    # Frequency and gaps.
-    freq, why_not = infer_frequency(index)
-    gaps: list[pd.Timestamp] = []
-    gap_count = 0
-    if freq is not None:
-        grid = pd.date_range(index[0], index[-1], freq=_offset(freq))
-        missing_stamps = grid.difference(index)
-        gap_count = len(missing_stamps)
-        gaps = [pd.Timestamp(t) for t in missing_stamps[:GAPS_LISTED]]
-    elif len(index) >= 2 and why_not:
-        notes.append(why_not)
+    freq, gap_count, gaps = _frequency_and_gaps(index, notes)
 
     return Table(path=shown, frame=frame, lines=lines, date_column=date_name, freq=freq,
                  duplicates_dropped=duplicates, gap_count=gap_count, gaps=gaps,
@@ -1051,10 +1892,10 @@ def read_table(path: str | Path, date_column: str | None = None) -> Table:
 
 def inspect(table: Table) -> dict:
     """A JSON-able summary of a table, for ``tsdesk-cli inspect --json`` and the GUI."""
-    index = table.frame.index
+    index = table.index
     return {
         "file": table.path,
-        "rows": int(len(table.frame)),
+        "rows": int(len(index)),
         "rows_read": int(table.rows_read),
         "unique_timestamps": int(index.nunique()),
         "start": _iso(index[0]) if len(index) else None,

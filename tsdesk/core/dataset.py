@@ -115,7 +115,7 @@ class DatasetSpec:
 def _check_column(table: Table, column: str, role: str) -> None:
     if column == table.date_column:
         raise UserError(f"column '{column}' is the date column; it cannot be {role}")
-    if column not in table.frame.columns:
+    if column not in table.value_columns:
         raise UserError(f"column '{column}' not found; columns: {_names(table.all_columns)}")
 
 
@@ -123,7 +123,7 @@ def _numbers(table: Table, column: str) -> np.ndarray:
     """The column's floats (NaN where blank), or a UserError naming its first non-number."""
     values, bad = table.numbers(column)
     if bad.any():
-        raw = table.frame[column].to_numpy(dtype=object)
+        raw = table.column_values(column)
         first = int(np.flatnonzero(bad)[0])
         hint = "; leave missing values blank" if raw[first].lower() in MISSING_LIKE else ""
         raise UserError(f"column '{column}' has {_plural(int(bad.sum()), 'non-numeric value')} "
@@ -149,7 +149,7 @@ def _resolve_target(table: Table, spec: DatasetSpec) -> str:
             values, bad = table.numbers(column)
             if (~np.isnan(values)).sum() >= bad.sum():
                 return column
-    if table.frame.columns.empty:
+    if not table.value_columns:
         raise UserError(f"{table.name} has only the date column '{table.date_column}'; "
                         "it needs a column of numbers to forecast")
     raise UserError(f"no numeric column to forecast in {table.name} (columns: {_names(table.all_columns)}); "
@@ -197,37 +197,36 @@ def encode_known_future(values: pd.DataFrame | Table, known_future: Sequence[str
     """
     decimal_comma: Sequence[str] = ()
     if isinstance(values, Table):
-        lines = values.lines if lines is None else lines
-        decimal_comma = values.decimal_comma
-        frame = values.frame
+        table = values
+        lines = table.lines if lines is None else lines
+        decimal_comma = table.decimal_comma
+        index, columns = table.index, table.value_columns
+
+        def column_data(column: str) -> np.ndarray:
+            return table.column_values(column)
     else:
         frame = values
+        index, columns = frame.index, list(frame.columns)
+
+        def column_data(column: str) -> np.ndarray:
+            cells = frame[column]
+            return cells.to_numpy(dtype=np.float64) if cells.dtype.kind in "fiub" else cells.to_numpy(dtype=object)
 
     def where(i: int) -> str:
         if lines is not None:
             return f"on line {lines[i]}"
-        return f"at {format_timestamp(frame.index[i])}" if isinstance(frame.index, pd.DatetimeIndex) \
+        return f"at {format_timestamp(index[i])}" if isinstance(index, pd.DatetimeIndex) \
             else f"in row {i + 1}"
 
     blocks: list[np.ndarray] = []
     names: list[str] = []
     for column in known_future:
-        if column not in frame.columns:
-            raise UserError(f"known-future column '{column}' not found; columns: {_names(list(frame.columns))}")
-        raw = frame[column].to_numpy(dtype=object)
+        if column not in columns:
+            raise UserError(f"known-future column '{column}' not found; columns: {_names(columns)}")
+        raw = column_data(column)
         if column in categories:
             cats = [str(c) for c in categories[column]]
-            position = {c: j for j, c in enumerate(cats)}
-            block = np.zeros((len(raw), len(cats)))
-            for i, v in enumerate(raw):
-                text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-                if text in MISSING_TOKENS:
-                    raise UserError(f"known-future column '{column}' is blank {where(i)}")
-                if text not in position:
-                    raise UserError(f"known-future column '{column}' has the value {_show(text)} {where(i)}, "
-                                    f"which the training data did not have (known values: {_names(cats)})")
-                block[i, position[text]] = 1.0
-            blocks.append(block)
+            blocks.append(_one_hot(raw, cats, column, where))
             names.extend(f"{column}={c}" for c in cats)
         else:
             if raw.dtype.kind == "f" or all(isinstance(v, (int, float, np.number)) for v in raw):
@@ -243,21 +242,59 @@ def encode_known_future(values: pd.DataFrame | Table, known_future: Sequence[str
                 raise UserError(f"known-future column '{column}' is blank {where(i)}")
             blocks.append(numbers.reshape(-1, 1))
             names.append(column)
-    n = len(frame)
+    n = len(index)
     matrix = np.column_stack(blocks) if blocks else np.zeros((n, 0))
     return matrix.astype(np.float64), names
 
 
-def _category_values(table: Table, column: str) -> list[str]:
+def _cell_text(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+
+
+def _one_hot(raw: np.ndarray, cats: list[str], column: str, where) -> np.ndarray:
+    """One column per category; a blank or unknown value is an error naming its row."""
+    position = {c: j for j, c in enumerate(cats)}
+    block = np.zeros((len(raw), len(cats)))
+    if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        # All strings: decide once per distinct value, then find the first bad row.
+        codes, uniques = pd.factorize(raw)
+        texts = [u.strip() for u in uniques]
+        blank = np.array([t in MISSING_TOKENS for t in texts], dtype=bool)
+        slot = np.array([position.get(t, -1) for t in texts], dtype=np.int64)
+        bad = blank[codes] | (slot[codes] < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            text = texts[codes[i]]
+            if text in MISSING_TOKENS:
+                raise UserError(f"known-future column '{column}' is blank {where(i)}")
+            raise UserError(f"known-future column '{column}' has the value {_show(text)} {where(i)}, "
+                            f"which the training data did not have (known values: {_names(cats)})")
+        block[np.arange(len(raw)), slot[codes]] = 1.0
+        return block
+    for i, v in enumerate(raw):
+        text = _cell_text(v)
+        if text in MISSING_TOKENS:
+            raise UserError(f"known-future column '{column}' is blank {where(i)}")
+        if text not in position:
+            raise UserError(f"known-future column '{column}' has the value {_show(text)} {where(i)}, "
+                            f"which the training data did not have (known values: {_names(cats)})")
+        block[i, position[text]] = 1.0
+    return block
+
+
+def _category_values(table: Table, column: str) -> np.ndarray:
     """A categorical column's values, after refusing columns that are really broken numbers."""
-    raw = [str(v) for v in table.frame[column].to_numpy(dtype=object)]
-    filled = [v for v in raw if v not in MISSING_TOKENS]
-    distinct = sorted(set(filled))
-    _, bad = parse_numbers(filled)
-    if len(distinct) > 20 and bad.sum() <= 0.1 * len(filled):
+    raw = table.column_values(column)
+    codes, uniques = pd.factorize(raw)
+    counts = np.bincount(codes, minlength=len(uniques))
+    filled = np.array([u not in MISSING_TOKENS for u in uniques], dtype=bool)
+    distinct = int(filled.sum())
+    n_filled = int(counts[filled].sum())
+    _, bad = parse_numbers(uniques[filled])
+    if distinct > 20 and counts[filled][bad].sum() <= 0.1 * n_filled:
         _numbers(table, column)  # mostly numbers with a few typos: name the first typo
-    if len(distinct) > MAX_CATEGORIES:
-        raise UserError(f"known-future column '{column}' has {len(distinct)} different values; "
+    if distinct > MAX_CATEGORIES:
+        raise UserError(f"known-future column '{column}' has {distinct} different values; "
                         f"a category column may have at most {MAX_CATEGORIES}")
     return raw
 
@@ -286,7 +323,8 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
         raise UserError(f"column '{both[0]}' is both a covariate and a known-future input; choose one")
 
     notes: list[str] = []
-    frame, lines = table.frame, table.lines
+    index, lines = table.index, table.lines
+    n_rows = len(index)
     y_all = _numbers(table, target)
     covariates = {c: _numbers(table, c) for c in spec.covariates}
 
@@ -301,7 +339,7 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
         if kinds[column] == "numeric":
             known_raw[column] = _numbers(table, column)
         else:
-            known_raw[column] = np.array(_category_values(table, column), dtype=object)
+            known_raw[column] = _category_values(table, column)
 
     # Observed rows end at the last target value; what follows is the known future or dropped.
     observed = np.flatnonzero(~np.isnan(y_all))
@@ -309,25 +347,25 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
         raise UserError(f"column '{target}' has only {_plural(len(observed), 'value')} in {table.name}; "
                         f"at least {MIN_OBSERVED} are needed")
     last = int(observed[-1])
-    trailing = np.arange(last + 1, len(frame))
+    trailing = np.arange(last + 1, n_rows)
     future_rows = np.arange(0)
     if len(trailing):
         if spec.known_future:
             def filled(i: int) -> bool:
                 return any(_is_filled(known_raw[c][i]) for c in spec.known_future)
-            end = len(frame)
+            end = n_rows
             while end > last + 1 and not filled(end - 1):
                 end -= 1
             future_rows = np.arange(last + 1, end)
-            if end < len(frame):
-                notes.append(f"{_plural(len(frame) - end, 'row')} at the end with neither '{target}' "
+            if end < n_rows:
+                notes.append(f"{_plural(n_rows - end, 'row')} at the end with neither '{target}' "
                              "nor known-future values ignored")
             for i in future_rows:
                 for column in spec.known_future:
                     if not _is_filled(known_raw[column][i]):
                         raise UserError(
                             f"known-future column '{column}' is blank on line {lines[i]} "
-                            f"({format_timestamp(frame.index[i])}, a row after the last '{target}' "
+                            f"({format_timestamp(index[i])}, a row after the last '{target}' "
                             "value); fill it in or remove the row")
         else:
             notes.append(f"{_plural(len(trailing), 'row')} after the last '{target}' value ignored "
@@ -341,9 +379,12 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
     offset = pd.tseries.frequencies.to_offset(table.freq)
 
     # The regular grid of the observed part, and where each observed row lands on it.
-    obs_index = frame.index[: last + 1]
+    obs_index = index[: last + 1]
     grid = pd.date_range(obs_index[0], obs_index[-1], freq=offset, name=table.date_column)
-    position = grid.get_indexer(obs_index)
+    if len(grid) == len(obs_index) and grid.equals(obs_index):
+        position = np.arange(len(grid))   # no gaps: every row is on the grid, in order
+    else:
+        position = grid.get_indexer(obs_index)
     if (position < 0).any():
         i = int(np.flatnonzero(position < 0)[0])
         raise UserError(f"the dates in column '{table.date_column}' are irregular: "
@@ -360,7 +401,7 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
     if len(future_rows):
         expected = pd.date_range(grid[-1], periods=len(future_rows) + 1, freq=offset,
                                  name=table.date_column)[1:]
-        actual = frame.index[future_rows]
+        actual = index[future_rows]
         if not expected.equals(actual):
             k = int(np.flatnonzero(expected != actual)[0])
             raise UserError(
@@ -393,7 +434,7 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
         else:
             past = _fill_categories(on_grid(known_raw[column], ""), grid, column, spec.missing, notes)
             values = np.concatenate([past, future_part])
-            categories[column] = sorted(set(values.tolist()))
+            categories[column] = sorted(pd.unique(values).tolist())
             known_frame[column] = values
     full_index = grid.append(future_index) if future_index is not None else grid
     X_future, future_features = encode_known_future(
@@ -407,6 +448,10 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
 
 def _filled_mask(values: np.ndarray) -> np.ndarray:
     """Which cells of a raw-string (or float) column hold a value."""
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        codes, uniques = pd.factorize(values)
+        filled = np.array([u.strip() not in MISSING_TOKENS for u in uniques], dtype=bool)
+        return filled[codes]
     cells = pd.Series(values, dtype=object)
     return (~(cells.isna() | cells.astype(str).str.strip().isin(list(MISSING_TOKENS)))).to_numpy(dtype=bool)
 

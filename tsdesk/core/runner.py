@@ -61,7 +61,8 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: s
         split.notes.append(f"{family.name} does not use the columns {', '.join(columns)}; they are ignored")
     progress.status(f"loaded {series.n} rows of '{series.target}'; training {family.title}")
     task = TrainingTask(data=series, train=split.train, valid=split.valid, horizon=exp.horizon,
-                        levels=exp.levels, params=params, seed=exp.seed, family=family.name)
+                        levels=exp.levels, params=params, seed=exp.seed, family=family.name,
+                        options={"intervals": exp.evaluation_extra.get("intervals", "model")})
     trainer = family.load_trainer()
     t0 = time.perf_counter()
     fitted = trainer(task, progress)
@@ -108,15 +109,18 @@ def _keep_levels(result: ForecastResult, levels) -> ForecastResult:
                           {lv: v for lv, v in result.upper.items() if lv in levels}, result.model, result.params)
 
 
-def conformal_mode(exp: Experiment, family: ModelFamily, split: Split) -> str | None:
+def conformal_mode(exp: Experiment, family: ModelFamily, split: Split,
+                   fitted: FittedModel | None = None) -> str | None:
     """None (the model's own intervals), "split" or "adaptive".
 
     ``conformal = "auto"`` (the default) calibrates families that give no intervals of their
-    own whenever there is a valid period; true or "adaptive" ask for it for any family.
+    own (neither the "intervals" capability nor a fitted model with ``has_intervals``, e.g. MC
+    dropout) whenever there is a valid period; true or "adaptive" ask for it for any family.
     """
     asked = exp.evaluation_extra.get("conformal", "auto")
     if asked == "auto":
-        return "split" if "intervals" not in family.capabilities and split.valid is not None else None
+        own = "intervals" in family.capabilities or bool(getattr(fitted, "has_intervals", False))
+        return "split" if not own and split.valid is not None else None
     if asked is False:
         return None
     if split.valid is None:
@@ -126,7 +130,7 @@ def conformal_mode(exp: Experiment, family: ModelFamily, split: Split) -> str | 
 
 def _backtest_with_intervals(exp, family, fitted, series, split, params):
     """The backtest with the requested levels plus 10..90 % for the calibration diagram."""
-    mode = conformal_mode(exp, family, split)
+    mode = conformal_mode(exp, family, split, fitted)
     levels = sorted(set(exp.levels) | set(CALIBRATION_LEVELS))
     if mode is None:
         return run_backtest(fitted, series, split.bt_start, split.bt_stop, exp.horizon, levels, params), {}, None
