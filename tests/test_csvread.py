@@ -549,4 +549,3 @@ def test_inspect_with_times_uses_iso(tmp_path):
     assert (summary["start"], summary["end"]) == ("2019-03-01T13:00:00", "2019-03-01T16:00:00")
     assert summary["first_gaps"] == ["2019-03-01T15:00:00"]
     assert "Frequency:   none" not in format_inspect(summary)
-

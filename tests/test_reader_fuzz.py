@@ -178,6 +178,41 @@ def test_uniform_date_parse_matches_row_parse(stamps, fmt, junk):
     assert chosen in DATE_FORMATS
 
 
+UNPADDED = [lambda t: f"{t.month}/{t.day}/{t.year}", lambda t: f"{t.day}.{t.month}.{t.year % 100:02d}",
+            lambda t: f"{t.year}-{t.month}-{t.day} {t.hour}:{t.minute:02d}",
+            lambda t: f"{t.month}/{t.day}/{t.year} {t.hour % 12 or 12}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}",
+            lambda t: f"{t.year}-{t.month:02d}-{t.day:02d}T{t.hour}:{t.minute:02d}:00{'Z' if t.day % 2 else '+01:00'}"]
+
+
+@FUZZ
+@given(stamps=st.lists(st.datetimes(min_value=pd.Timestamp("1900-01-01").to_pydatetime(),
+                                    max_value=pd.Timestamp("2100-01-01").to_pydatetime()),
+                       min_size=1, max_size=30),
+       style=st.sampled_from(UNPADDED),
+       junk=st.sampled_from([None, "", "2019-02-30", "13/13/2019", "2/30/2019", "1/2/3", "x"]),
+       at=st.integers(0, 30))
+def test_vectorised_dates_in_several_layouts_match_row_parse(stamps, style, junk, at):
+    """Unpadded dates (``3/9/2019`` next to ``12/31/2019``) are parsed layout by layout, exactly
+    as the row-by-row rules read them, or left to those rules."""
+    from tsdesk.core.csvread import _best_format, _parse_rows, _parse_uniform
+
+    values = [style(s) for s in stamps]
+    if junk is not None:
+        values.insert(min(at, len(values)), junk)
+    chosen, _ = _best_format(values, digits_allowed=True)
+    if chosen is None:
+        return
+    fast = _parse_uniform(chosen, values)
+    try:
+        exact = _parse_rows("date", values, np.arange(2, len(values) + 2), chosen)
+    except UserError:
+        assert fast is None
+        return
+    if fast is not None:
+        np.testing.assert_array_equal(fast[0], exact[0])
+        assert fast[1:] == exact[1:]
+
+
 def write(tmp_path: Path, text: str | bytes, name: str = "data.csv", encoding: str = "utf-8") -> Path:
     path = tmp_path / name
     path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
@@ -369,7 +404,15 @@ def test_large_file_frame_is_built_when_asked(tmp_path, monkeypatch):
     table = read_table(path)
     assert table.store is not None and table.__dict__["_frame"] is None
     assert table.index.name == "date" and table.value_columns == ["value", "kind"]
+    assert table.column_values("value", limit=2).tolist() == ["1.50", "2"]
+    assert table.column_values("kind", limit=1).tolist() == ["a"]
+    assert table.__dict__["_frame"] is None
     assert table.frame["value"].tolist() == ["1.50", "2", ""]
+    unsorted = read_table(write(tmp_path, "date,value\n2019-03-03,3.0\n2019-03-01,1.0\n\n2019-03-02,2.0\n"
+                                          "2019-03-01,1\n", "u.csv"))
+    assert unsorted.column_values("value", limit=2).tolist() == ["1.0", "2.0"]
+    assert unsorted.column_values("value").tolist() == ["1.0", "2.0", "3.0"]
+    assert unsorted.lines.tolist() == [3, 5, 2]
     path.write_text("date,value,kind\n2019-03-01,9,a\n")
     other = read_table(path)
     assert other.numbers("value")[0].tolist() == [9.0]

@@ -19,6 +19,11 @@ Decisions (documented for users in ``format_inspect`` notes and error messages):
   US month/day, except with ``.`` separators (``01.03.2019``), which are always day-first.
 * Digits-only dates (``2019``, ``20190301``) are only auto-detected in a column whose name hints at
   dates or in the first column, so a column of 4-digit numbers is not mistaken for years.
+
+Files of a megabyte or more go through :class:`_FastReader` (pandas' C parser, a byte scan, the
+columns kept parsed and ``Table.frame`` built on first use); it hands any file it cannot read
+exactly as :func:`_read_exact` would over to that reader, so both give the same table, notes and
+messages (``tests/test_reader_fuzz.py`` compares them).
 """
 
 from __future__ import annotations
@@ -124,11 +129,12 @@ class Table:
             return list(self.store.columns)
         return list(self.frame.columns)
 
-    def column_values(self, column: str) -> np.ndarray:
-        """One column's stripped strings as an object array (a column of ``frame``)."""
+    def column_values(self, column: str, limit: int | None = None) -> np.ndarray:
+        """One column's stripped strings as an object array (a column of ``frame``); with
+        ``limit``, its first ``limit`` rows only (cheap on a large file, e.g. for a preview)."""
         if self.__dict__.get("_frame") is None and self.store is not None:
-            return self.store.strings(column)
-        return self.frame[column].to_numpy(dtype=object)
+            return self.store.strings(column, limit)
+        return self.frame[column].to_numpy(dtype=object)[:limit]
 
     def numbers(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``(values, bad)`` for a column: floats (NaN where blank) and a mask of non-numbers."""
@@ -149,6 +155,8 @@ def _table_frame(self: Table) -> pd.DataFrame:
 
 def _set_table_frame(self: Table, value: pd.DataFrame | None) -> None:
     self.__dict__["_frame"] = value
+    if value is not None and self.__dict__.get("store") is not None:
+        self.store = None   # a frame set from outside: the parsed columns no longer describe it
 
 
 # ``frame`` is a dataclass field (so ``Table(frame=...)`` works) backed by a property, so that a
@@ -546,82 +554,113 @@ def _dayfirst(fmt: _DateFormat, values: Sequence[str]) -> tuple[bool, bool]:
     return _order(np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64), dots)
 
 
+_LAYOUTS_AT_MOST = 64   # distinct date layouts parsed column-wise; more go row by row
+
+
 def _parse_uniform(fmt: _DateFormat, values: Sequence[str]) -> tuple[np.ndarray, bool, bool, bool] | None:
-    """Vectorised parse when every value has the first one's shape (``2019-03-01 13:00`` with
-    other digits), as machine-written files do: ``(stamps, aware, dayfirst, ambiguous)``.
+    """Vectorised parse when the values come in a few layouts (``2019-03-01 13:00`` with other
+    digits; or ``3/9/2019`` and ``12/31/2019``: digits and other characters in the same places),
+    as machine-written files do: ``(stamps, aware, dayfirst, ambiguous)``.
 
     None when it does not apply or any value is invalid; the row-by-row parse then runs and
     names the bad row. This turns a million dates from seconds into milliseconds.
     """
     n = len(values)
-    first = values[0] if n else ""
-    m = fmt.regex.match(first) if first else None
-    if m is None or not first.isascii() or m.groupdict().get("ampm") or "mon" in m.groupdict():
-        return None
-    width = len(first)
-    if any(len(v) != width for v in values):
+    if not n:
         return None
     try:
-        raw = np.array(values, dtype=f"S{width}")
-    except UnicodeEncodeError:
+        raw = np.array(values, dtype="S")
+    except (UnicodeEncodeError, TypeError, ValueError):
         return None
+    width = raw.dtype.itemsize
     b = raw.view(np.uint8).reshape(n, width)
-    digits = (b >= 48) & (b <= 57)
-    if not (digits == digits[0]).all() or not (b[:, ~digits[0]] == b[0, ~digits[0]]).all():
-        return None
-
-    def field(name: str, default: int = 0) -> np.ndarray:
-        if m.group(name) is None:
-            return np.full(n, default, dtype=np.int64)
-        start, end = m.span(name)
-        out = np.zeros(n, dtype=np.int64)
-        for p in range(start, end):
-            out = out * 10 + (b[:, p].astype(np.int64) - 48)
-        return out
-
-    groups = m.groupdict()
-    dayfirst = ambiguous = False
-    if fmt.order_matters:
-        a, c = field("a"), field("b")
-        dayfirst, ambiguous = _order(a, c, m.group("sep") == ".")
-        day, month = (a, c) if dayfirst else (c, a)
-        year = field("Y")
-        if len(m.group("Y")) == 2:
-            year = year + np.where(year >= 69, 1900, 2000)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    # A value's layout: its bytes with every digit written as 0, and its length.
+    layout = np.where((b >= 48) & (b <= 57), np.uint8(48), b)
+    if (layout == layout[0]).all() and (lengths == lengths[0]).all():
+        groups = [np.arange(n)]
     else:
-        year = field("Y")
-        month = 3 * field("q") - 2 if "q" in groups else field("m", 1) if "m" in groups else np.ones(n, np.int64)
-        day = field("d", 1) if "d" in groups else np.ones(n, np.int64)
-    hour, minute, second = field("H") if "H" in groups else 0, field("M") if "M" in groups else 0, \
-        field("S") if "S" in groups else 0
-    micro = 0
-    if groups.get("f"):
-        digits_f = len(m.group("f"))
-        micro = field("f") * 10 ** (6 - digits_f) if digits_f <= 6 else field("f") // 10 ** (digits_f - 6)
-    offset = 0
-    aware = bool(groups.get("tz"))
-    if aware and m.group("tz").upper() not in ("Z", "UTC", "GMT"):
-        start, end = m.span("tz")
-        tz = first[start:end]
-        sign = 1 if tz[0] == "+" else -1
-        tz_digits = [start + i for i, ch in enumerate(tz) if ch.isdigit()]
-        hours = (b[:, tz_digits[0]] - 48).astype(np.int64) * 10 + (b[:, tz_digits[1]] - 48)
-        minutes = ((b[:, tz_digits[2]] - 48).astype(np.int64) * 10 + (b[:, tz_digits[3]] - 48)
-                   if len(tz_digits) == 4 else 0)
-        if (hours > 14).any() or np.any(minutes > 59):
+        weights = np.random.default_rng(0).integers(1, 2 ** 62, size=width + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            keys = layout.astype(np.uint64) @ weights[:width] + lengths.astype(np.uint64) * weights[width]
+        codes, distinct = pd.factorize(keys)
+        if len(distinct) > _LAYOUTS_AT_MOST:
             return None
-        offset = sign * (hours * 60 + minutes)
+        order = np.argsort(codes, kind="stable")
+        groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+
+    fields = {name: np.zeros(n, dtype=np.int64) for name in ("a", "b", "Y", "m", "d", "H", "M", "S", "us", "tz")}
+    awareness: set[bool] = set()
+    dots = False
+    for rows in groups:
+        first = values[int(rows[0])]
+        if not ((layout[rows] == layout[rows[0]]).all() and (lengths[rows] == lengths[rows[0]]).all()):
+            return None   # two layouts with one key: let the rows decide
+        m = fmt.regex.match(first)
+        if m is None or m.groupdict().get("ampm") or "mon" in m.groupdict():
+            return None
+        part = b[rows]
+        groups_m = m.groupdict()
+
+        def field(name: str, default: int = 0) -> np.ndarray | int:
+            if groups_m.get(name) is None:
+                return default
+            start, end = m.span(name)
+            out = np.zeros(len(rows), dtype=np.int64)
+            for p in range(start, end):
+                out = out * 10 + (part[:, p].astype(np.int64) - 48)
+            return out
+
+        if fmt.order_matters:
+            fields["a"][rows], fields["b"][rows] = field("a"), field("b")
+            dots = dots or m.group("sep") == "."
+            year = field("Y")
+            fields["Y"][rows] = year + np.where(year >= 69, 1900, 2000) if len(m.group("Y")) == 2 else year
+        else:
+            fields["Y"][rows] = field("Y")
+            fields["m"][rows] = 3 * field("q") - 2 if "q" in groups_m else field("m", 1)
+            fields["d"][rows] = field("d", 1)
+        fields["H"][rows], fields["M"][rows], fields["S"][rows] = field("H"), field("M"), field("S")
+        if groups_m.get("f"):
+            digits_f = len(m.group("f"))
+            f = field("f")
+            fields["us"][rows] = f * 10 ** (6 - digits_f) if digits_f <= 6 else f // 10 ** (digits_f - 6)
+        awareness.add(bool(groups_m.get("tz")))
+        if groups_m.get("tz") and m.group("tz").upper() not in ("Z", "UTC", "GMT"):
+            start, end = m.span("tz")
+            tz = first[start:end]
+            sign = 1 if tz[0] == "+" else -1
+            tz_digits = [start + i for i, ch in enumerate(tz) if ch.isdigit()]
+            hours = (part[:, tz_digits[0]] - 48).astype(np.int64) * 10 + (part[:, tz_digits[1]] - 48)
+            minutes = ((part[:, tz_digits[2]] - 48).astype(np.int64) * 10 + (part[:, tz_digits[3]] - 48)
+                       if len(tz_digits) == 4 else 0)
+            if (hours > 14).any() or np.any(minutes > 59):
+                return None
+            fields["tz"][rows] = sign * (hours * 60 + minutes)
+    if len(awareness) > 1:
+        return None   # with and without time zones: the rows name the first of each
+    aware = awareness.pop()
+
+    dayfirst = ambiguous = False
+    year = fields["Y"]
+    if fmt.order_matters:
+        a, c = fields["a"], fields["b"]
+        dayfirst, ambiguous = _order(a, c, dots)
+        day, month = (a, c) if dayfirst else (c, a)
+    else:
+        month, day = fields["m"], fields["d"]
+    hour, minute, second = fields["H"], fields["M"], fields["S"]
     if (year < 1).any() or (month < 1).any() or (month > 12).any() or (day < 1).any():
         return None
-    if np.any(np.asarray(hour) > 23) or np.any(np.asarray(minute) > 59) or np.any(np.asarray(second) > 59):
+    if (hour > 23).any() or (minute > 59).any() or (second > 59).any():
         return None
     month_start = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
     days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
     if (day > days_in_month).any():
         return None
-    micros = (((np.asarray(hour) * 60 + minute - offset) * 60 + second) * 1_000_000 + micro)
+    micros = ((hour * 60 + minute - fields["tz"]) * 60 + second) * 1_000_000 + fields["us"]
     stamps = month_start.astype("datetime64[D]").astype("datetime64[us]") + (day - 1).astype("timedelta64[D]") \
-        + np.asarray(micros, dtype=np.int64).astype("timedelta64[us]")
+        + micros.astype("timedelta64[us]")
     if (stamps < np.datetime64("0001-01-01", "us")).any() or (stamps > np.datetime64("9999-12-31T23:59:59", "us")).any():
         return None
     return stamps, aware, dayfirst, ambiguous
@@ -975,14 +1014,16 @@ def _rows_equal(a: np.ndarray, b: np.ndarray, comma: Sequence[bool]) -> int | No
 # --------------------------------------------------------------------------------------------
 # The fast reader
 #
-# Large, plain files (no quote characters, so every record is one line and line numbers are
-# row numbers) are tokenised by pandas' C parser straight into floats, categories and dates. The
-# reader decides everything the exact reader decides from the same evidence: the delimiter and
-# header from the first records (csv module), the date column and its format from the first and
-# last 100 values of the candidate columns (all that ``_best_format`` looks at), and every value
-# is checked by the same rules (pandas' number parser accepts a subset of what ``parse_numbers``
-# does; its date parser is checked byte by byte against one fixed layout). Whatever it cannot
-# vouch for raises ``_NotFast`` and the exact reader starts again from the bytes.
+# Large files are tokenised by pandas' C parser straight into floats, categories and dates, while
+# one pass over the bytes (in a second thread) finds where every line starts and checks what
+# pandas cannot be trusted with. Every record must be one line (pandas' row count shows it), so
+# line numbers are row numbers. The reader decides everything the exact reader decides from the
+# same evidence: the delimiter and header from the first records (csv module), the date column
+# and its format from the first and last 100 values of the candidate columns (all that
+# ``_best_format`` looks at), and every value is checked by the same rules (pandas' number parser
+# accepts a subset of what ``parse_numbers`` does; its dates are checked byte by byte against the
+# first one's layout). Whatever it cannot vouch for (a record over two lines, a long row, a bad
+# date...) raises ``_NotFast``, and the exact reader reads the file again and explains.
 
 
 class _NotFast(Exception):
@@ -1003,6 +1044,8 @@ _SAMPLE_ROWS = 500         # data records at the start used (with the tail) to c
 _CATEGORY_SAMPLE = 50       # sampled distinct values up to which a text column is read as categories
 _BLANK_CANDIDATES = 10_000  # rows without a date that are checked one by one for being blank lines
 _SCAN_CHUNK = 1 << 20       # bytes per step of the pass over the whole file
+# Numbers as float() reads them: pandas 3 parses them so by default, pandas 2 when asked.
+_PANDAS_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 # First date values whose pandas parse is checked byte by byte instead of parsed again here.
 _ISO_LAYOUT = re.compile(r"\d{4}([-/.])\d{2}\1\d{2}(?:[T ]\d{2}:(\d)\d(?::(\d)\d(?:\.\d{1,6})?)?)?")
 
@@ -1016,16 +1059,21 @@ class _Store:
     """
 
     def __init__(self, index: pd.DatetimeIndex, columns: dict[str, tuple],
-                 raw: Callable[[list[str]], dict[str, np.ndarray]]):
+                 raw: Callable[[list[str], int | None], dict[str, np.ndarray]]):
         self.index = index
         self.columns = columns
         self._raw = raw
+        self._texts: dict[str, np.ndarray] = {}   # number columns' strings, once read
 
-    def strings(self, column: str) -> np.ndarray:
+    def strings(self, column: str, limit: int | None = None) -> np.ndarray:
         kind = self.columns[column]
         if kind[0] == "s":
-            return kind[2][kind[1]]
-        return self._raw([column])[column]
+            return kind[2][kind[1][:limit]]
+        if column not in self._texts:
+            if limit is not None and limit < len(self.index):
+                return self._raw([column], limit)[column]
+            self._texts.update(self._raw([column], None))
+        return self._texts[column][:limit]
 
     def numbers(self, column: str, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray] | None:
         kind = self.columns[column]
@@ -1035,9 +1083,10 @@ class _Store:
         return values[kind[1]], bad[kind[1]]
 
     def frame(self) -> pd.DataFrame:
-        numeric = [c for c, kind in self.columns.items() if kind[0] == "f"]
-        raw = self._raw(numeric) if numeric else {}
-        data = {c: raw[c] if kind[0] == "f" else kind[2][kind[1]] for c, kind in self.columns.items()}
+        numeric = [c for c, kind in self.columns.items() if kind[0] == "f" and c not in self._texts]
+        if numeric:
+            self._texts.update(self._raw(numeric, None))
+        data = {c: self._texts[c] if kind[0] == "f" else kind[2][kind[1]] for c, kind in self.columns.items()}
         return pd.DataFrame(data, index=self.index) if data else pd.DataFrame(index=self.index)
 
 
@@ -1045,7 +1094,13 @@ def _strip_all(values: np.ndarray) -> np.ndarray:
     """Stripped copies of an object array of strings (pandas' NaN for a blank cell: "")."""
     if not len(values):
         return values.astype(object)
-    return np.array([v.strip() if type(v) is str else "" for v in values], dtype=object)
+    try:
+        stripped = list(map(str.strip, values))
+    except TypeError:
+        stripped = [v.strip() if type(v) is str else "" for v in values]
+    out = np.empty(len(stripped), dtype=object)
+    out[:] = stripped
+    return out
 
 
 def _classify_codes(codes: np.ndarray, uniques: np.ndarray, allow_comma: bool,
@@ -1080,41 +1135,38 @@ class _LayoutCheck:
 
     The bytes at each place are gathered as one fixed-size item and checked eight at a time as
     64-bit words: a byte is a digit when its high nibble is 3 and adding 6 (10 for at most 5)
-    leaves it 3; other bytes are compared through a mask.
+    leaves it 3 (no carry leaves a byte whose high nibble is 3); other bytes must be equal.
     """
 
     def __init__(self, pattern: bytes, tens: Sequence[int]):
-        n_words = -(-len(pattern) // 8)
-        self.width = 8 * n_words
+        self.width = 8 * -(-len(pattern) // 8)
         model = np.zeros(self.width, dtype=np.uint8)
         model[: len(pattern)] = np.frombuffer(pattern, dtype=np.uint8)
         used = np.arange(self.width) < len(pattern)
         digits = used & (model >= 48) & (model <= 57)
+        want = np.where(digits, 0x30, model).astype(np.uint8)
         mask = np.where(digits, 0xF0, np.where(used, 0xFF, 0)).astype(np.uint8)
-        want = np.where(digits, 0x30, np.where(used, model, 0)).astype(np.uint8)
         add = np.where(digits, 0x06, 0).astype(np.uint8)
         add[[t for t in tens if digits[t]]] = 0x0A
-        nibble = np.where(digits, 0xF0, 0).astype(np.uint8)
-
-        def words(a: np.ndarray) -> np.ndarray:
-            return a.view("<u8")
-
-        self.mask, self.want, self.add, self.nibble = words(mask), words(want), words(add), words(nibble)
-        self.want_nibble = self.want & self.nibble
+        self.want, self.mask, self.add = want.view("<u8"), mask.view("<u8"), add.view("<u8")
 
     def wrong(self, arr: np.ndarray, end: int, starts: np.ndarray) -> np.ndarray | None:
         """Positions in ``starts`` whose bytes do not match (None when all do); ``arr`` must
         hold ``width`` readable bytes past ``end``."""
         items = np.ndarray(shape=(end,), dtype=f"V{self.width}", buffer=arr, strides=(1,))[starts]
         words = items.view("<u8").reshape(len(starts), -1)
-        ok = None
+        off = np.zeros(len(starts), dtype=np.uint64)   # bits that differ from the layout
+        x, y = np.empty_like(off), np.empty_like(off)
         for i in range(words.shape[1]):
-            x = words[:, i]
-            good = ((x & self.mask[i]) == self.want[i]) & (((x + self.add[i]) & self.nibble[i]) == self.want_nibble[i])
-            ok = good if ok is None else ok & good
-        if ok.all():
+            np.add(words[:, i], self.add[i], out=x)
+            np.bitwise_xor(x, self.want[i], out=x)
+            np.bitwise_xor(words[:, i], self.want[i], out=y)
+            np.bitwise_or(x, y, out=x)
+            np.bitwise_and(x, self.mask[i], out=x)
+            np.bitwise_or(off, x, out=off)
+        if not off.any():
             return None
-        return np.flatnonzero(~ok)
+        return np.flatnonzero(off)
 
 
 class _FastReader:
@@ -1199,6 +1251,7 @@ class _FastReader:
             return (True, size) if size <= len(block) else (False, block.rfind(b"\n") + 1)
 
         whole, end = cut(start)
+        self.start_ascii = start[:end].isascii()
         try:
             sample = self._text(start[:end], 0)
         except UnicodeDecodeError:
@@ -1216,7 +1269,6 @@ class _FastReader:
         self.whole, self.head_end = cut(head)
         if self.head_end <= 0:
             raise _NotFast
-        self.head_ascii = head[: self.head_end].isascii()
         self.head_lines = head.count(b"\n", 0, self.head_end)
         text = self._text(head[: self.head_end], 0)
         try:
@@ -1251,8 +1303,15 @@ class _FastReader:
         self.tail_start = start - 1 + skip
         self.contiguous = self.head_all and self.tail_start == self.head_end
         try:
-            self.tail_rows = _records(self._text(raw[skip:], self.tail_start), self.delimiter, self.name)
-        except (UserError, UnicodeDecodeError):
+            try:
+                tail = self._text(raw[skip:], self.tail_start)
+            except UnicodeDecodeError:
+                if not self.start_ascii or self.bom:
+                    raise _NotFast from None
+                self.codec = "latin-1"    # the start reads the same either way
+                tail = self._text(raw[skip:], self.tail_start)
+            self.tail_rows = _records(tail, self.delimiter, self.name)
+        except UserError:
             raise _NotFast from None
 
     def _scan(self, pattern: bytes | None, tens: Sequence[int]) -> None:
@@ -1280,30 +1339,29 @@ class _FastReader:
                     buf.extend(bytes(carry + chunk + width + 1 - len(buf)))
                 with memoryview(buf) as view:
                     n = f.readinto(view[carry:carry + chunk])
-                    piece = bytes(view[carry:carry + n])
+                end = carry + n
                 if n:
-                    if b"\x00" in piece:
+                    if buf.find(b"\x00", carry, end) >= 0:
                         raise _NotFast
-                    if not quotes and b'"' in piece:
+                    if not quotes and buf.find(b'"', carry, end) >= 0:
                         quotes = True
-                    if b"\r" in piece:
+                    if buf.find(b"\r", carry, end) >= 0:
                         # A CR alone ends a line for the csv module, and pandas too unless it
                         # is inside quotes: line numbers would part. CRLF is fine.
-                        crs = piece.count(b"\r") - piece.count(b"\r\n")
-                        lone_crs += crs - (1 if piece.endswith(b"\r") else 0) \
-                            + (pending_cr if not piece.startswith(b"\n") else 0)
-                        pending_cr = 1 if piece.endswith(b"\r") else 0
+                        crs = buf.count(b"\r", carry, end) - buf.count(b"\r\n", carry, end)
+                        ends_cr = buf.endswith(b"\r", carry, end)
+                        lone_crs += crs - ends_cr + (pending_cr if not buf.startswith(b"\n", carry, end) else 0)
+                        pending_cr = int(ends_cr)
                     elif pending_cr:
-                        lone_crs += 0 if piece.startswith(b"\n") else 1
+                        lone_crs += 0 if buf.startswith(b"\n", carry, end) else 1
                         pending_cr = 0
-                    if decoder is None and not piece.isascii():
+                    if decoder is None and np.frombuffer(buf, dtype=np.uint8, count=end)[carry:].max() >= 128:
                         decoder = codecs.getincrementaldecoder("utf-8")()
                     if decoder is not None and self.utf8:
                         try:
-                            decoder.decode(piece)
+                            decoder.decode(bytes(buf[carry:end]))
                         except UnicodeDecodeError:
                             self.utf8 = False
-                end = carry + n
                 buf[end:end + width + 1] = bytes(width + 1)   # gathers past the end do not match
                 arr = np.frombuffer(buf, dtype=np.uint8, count=end + width + 1)
                 if n:
@@ -1344,7 +1402,7 @@ class _FastReader:
         self.bad_lines = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.int64)
         if self.utf8:
             self.encoding = "utf-8-sig" if self.bom else "utf-8"
-        elif (self.head_ascii or self.codec == "latin-1") and not self.bom:
+        elif (self.start_ascii or self.codec == "latin-1") and not self.bom:
             self.encoding = self.codec = "latin-1"
         else:
             raise _NotFast    # the start was read as UTF-8 but the file is not
@@ -1366,7 +1424,7 @@ class _FastReader:
             # ISO8601: pandas' parser for those dates, never its guessing one (dateutil, row by row)
             frame = self._pandas(dtype=dtype, na_values=na_values or None, na_filter=bool(na_values),
                                  parse_dates=[self.date_pos] if parse_date else False,
-                                 date_format="ISO8601" if parse_date else None)
+                                 date_format="ISO8601" if parse_date else None, **_PANDAS_FLOATS)
         except UnicodeError:
             raise _NotUtf8 from None
         except (pd.errors.ParserError, pd.errors.ParserWarning):
@@ -1684,16 +1742,19 @@ class _FastReader:
         return fields[j] if j < len(fields) else ""
 
     def _raw_reader(self, positions: dict[str, int], rows: np.ndarray | None,
-                    n: int) -> Callable[[list[str]], dict[str, np.ndarray]]:
-        """Reads number columns again as text (for ``Table.frame``), rows as in the table."""
+                    n: int) -> Callable[[list[str], int | None], dict[str, np.ndarray]]:
+        """Reads number columns again as text (for ``Table.frame``), rows as in the table (the
+        first ``limit`` of them: pandas then reads only as far as the last of those)."""
         path, name, stamp = self.path, self.name, self.stamp
         options = dict(sep=self.delimiter, header=0, skiprows=self.header_line - 1 or None,
                        index_col=False, engine="c", encoding=self.pandas_encoding,
                        skip_blank_lines=False, keep_default_na=False, na_filter=False, dtype=object,
                        **self._quoting())
 
-        def raw(columns: list[str]) -> dict[str, np.ndarray]:
+        def raw(columns: list[str], limit: int | None) -> dict[str, np.ndarray]:
             wanted = sorted(positions[c] for c in columns)
+            picked = (np.arange(n) if rows is None else rows)[:limit]
+            nrows = None if limit is None else int(picked.max()) + 1 if len(picked) else 0
             changed = UserError(f"{name} changed after it was read; read it again")
             try:
                 stat = os.stat(path)
@@ -1701,14 +1762,14 @@ class _FastReader:
                     raise changed
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    frame = pd.read_csv(path, usecols=wanted, **options)
+                    frame = pd.read_csv(path, usecols=wanted, nrows=nrows, **options)
             except (OSError, ValueError):
                 raise changed from None
-            if len(frame) != n:
+            if len(frame) != (n if nrows is None else nrows):
                 raise changed
             by_position = dict(zip(wanted, range(len(wanted))))
             taken = {c: frame.iloc[:, by_position[positions[c]]].to_numpy(dtype=object) for c in columns}
-            return {c: _strip_all(v if rows is None else v[rows]) for c, v in taken.items()}
+            return {c: _strip_all(v[picked]) for c, v in taken.items()}
         return raw
 
 

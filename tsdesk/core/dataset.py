@@ -255,9 +255,9 @@ def _one_hot(raw: np.ndarray, cats: list[str], column: str, where) -> np.ndarray
     """One column per category; a blank or unknown value is an error naming its row."""
     position = {c: j for j, c in enumerate(cats)}
     block = np.zeros((len(raw), len(cats)))
-    if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) == "string":
+    codes, uniques = _string_codes(raw)
+    if codes is not None:
         # All strings: decide once per distinct value, then find the first bad row.
-        codes, uniques = pd.factorize(raw)
         texts = [u.strip() for u in uniques]
         blank = np.array([t in MISSING_TOKENS for t in texts], dtype=bool)
         slot = np.array([position.get(t, -1) for t in texts], dtype=np.int64)
@@ -280,6 +280,17 @@ def _one_hot(raw: np.ndarray, cats: list[str], column: str, where) -> np.ndarray
                             f"which the training data did not have (known values: {_names(cats)})")
         block[i, position[text]] = 1.0
     return block
+
+
+def _string_codes(values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(codes, distinct values)`` when every value is a string, else ``(None, None)``."""
+    if not len(values) or values.dtype != object:
+        return None, None
+    codes, uniques = pd.factorize(values)
+    # A string is never equal to a number, so all-string distinct values mean all-string values.
+    if (codes < 0).any() or not all(type(u) is str for u in uniques):
+        return None, None
+    return codes, uniques
 
 
 def _category_values(table: Table, column: str) -> np.ndarray:
@@ -342,11 +353,12 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
             known_raw[column] = _category_values(table, column)
 
     # Observed rows end at the last target value; what follows is the known future or dropped.
-    observed = np.flatnonzero(~np.isnan(y_all))
-    if len(observed) < MIN_OBSERVED:
-        raise UserError(f"column '{target}' has only {_plural(len(observed), 'value')} in {table.name}; "
+    present = ~np.isnan(y_all)
+    n_observed = int(present.sum())
+    if n_observed < MIN_OBSERVED:
+        raise UserError(f"column '{target}' has only {_plural(n_observed, 'value')} in {table.name}; "
                         f"at least {MIN_OBSERVED} are needed")
-    last = int(observed[-1])
+    last = len(present) - 1 - int(np.argmax(present[::-1]))
     trailing = np.arange(last + 1, n_rows)
     future_rows = np.arange(0)
     if len(trailing):
@@ -381,11 +393,10 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
     # The regular grid of the observed part, and where each observed row lands on it.
     obs_index = index[: last + 1]
     grid = pd.date_range(obs_index[0], obs_index[-1], freq=offset, name=table.date_column)
-    if len(grid) == len(obs_index) and grid.equals(obs_index):
-        position = np.arange(len(grid))   # no gaps: every row is on the grid, in order
-    else:
+    position = None   # no gaps: every row is on the grid, in order
+    if len(grid) != len(obs_index) or not grid.equals(obs_index):
         position = grid.get_indexer(obs_index)
-    if (position < 0).any():
+    if position is not None and (position < 0).any():
         i = int(np.flatnonzero(position < 0)[0])
         raise UserError(f"the dates in column '{table.date_column}' are irregular: "
                         f"{format_timestamp(obs_index[i])} on line {lines[i]} is off the "
@@ -414,6 +425,8 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
                      "used as known-future inputs")
 
     def on_grid(values: np.ndarray, fill: Any) -> np.ndarray:
+        if position is None:
+            return values[: last + 1].copy()
         out = np.full(len(grid), fill, dtype=values.dtype)
         out[position] = values[: last + 1]
         return out
@@ -448,8 +461,8 @@ def build_series(table: Table, spec: DatasetSpec) -> SeriesData:
 
 def _filled_mask(values: np.ndarray) -> np.ndarray:
     """Which cells of a raw-string (or float) column hold a value."""
-    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        codes, uniques = pd.factorize(values)
+    codes, uniques = _string_codes(np.asarray(values))
+    if codes is not None:
         filled = np.array([u.strip() not in MISSING_TOKENS for u in uniques], dtype=bool)
         return filled[codes]
     cells = pd.Series(values, dtype=object)
