@@ -12,6 +12,7 @@ import signal
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 
 from gui_helpers import (FINISHED, RIDERSHIP, close_dialogs, dialog_texts, load, make_window,  # noqa: F401
                          train, window, write_csv)
@@ -187,3 +188,66 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_broken_plugins_are_listed_greyed_with_their_reason(qtbot, tmp_path, monkeypatch):
+    import types
+
+    from PySide6.QtCore import QSettings
+
+    from tsdesk.gui.main_window import MainWindow
+    from tsdesk.plugin_api import hookimpl
+    from tsdesk.plugins import PluginHost
+
+    broken = types.ModuleType("exploding_plugin")
+
+    @hookimpl
+    def tsdesk_register_model_families(registry):
+        raise RuntimeError("no GPU driver")
+
+    broken.tsdesk_register_model_families = tsdesk_register_model_families
+    monkeypatch.setenv("TSDESK_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("TSDESK_WARM", "0")
+    w = MainWindow(host=PluginHost(modules={"exploding": broken}),
+                   settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    lst = w.train_panel.family_list
+    items = [lst.item(i) for i in range(lst.count())]
+    bad = [i for i in items if i.text().startswith("exploding")]
+    assert len(bad) == 1
+    assert bad[0].text() == "exploding: broken - its hook raised RuntimeError: no GPU driver"
+    assert not bad[0].flags() & Qt.ItemFlag.ItemIsEnabled
+    assert items[0].text() == "Naive" and items[0].flags() & Qt.ItemFlag.ItemIsEnabled
+    w.shutdown()
+
+
+def custom_render(plot, result, info):
+    """A family's own renderer: one scatter of its means, to prove the host calls it."""
+    import pyqtgraph as pg
+
+    from tsdesk.gui.plotting import to_seconds
+
+    item = pg.ScatterPlotItem(to_seconds(result.timestamp), result.mean, name=f"custom {info['part']}")
+    plot.addItem(item)
+    custom_render.calls.append((info["part"], len(result)))
+    return [item]
+
+
+custom_render.calls = []
+
+
+def test_a_family_renderer_draws_the_forecast(qtbot, window, tmp_path):
+    from dataclasses import replace
+
+    w = window
+    load(qtbot, w, write_csv(tmp_path / "sales.csv"))
+    record = train(qtbot, w, "seasonal_naive", horizon=5)
+    family = replace(w.host.family("seasonal_naive"), renderer="test_gui_train:custom_render")
+    custom_render.calls.clear()
+    w.forecast_view.show_run(record, family)
+    assert custom_render.calls == [("backtest", len(record.output.backtest.at_step(1))), ("future", 5)]
+    assert w.forecast_view.points("actual") == 200
+    broken = replace(family, renderer="test_gui_train:no_such_renderer")
+    w.forecast_view.show_run(record, broken)
+    assert "failed to load" in w.forecast_view.title.text()
+    assert w.forecast_view.points("future") == 5  # drawn by the default renderer instead

@@ -50,9 +50,8 @@ BAYESIAN_TRAINING = training_params(
                     "scale of every step), plus the weighted KL divergence of the weight "
                     "distributions from their prior: the evidence lower bound of Bayes by "
                     "Backprop. Early stopping watches the validation MAE of the mean forecast."),
-    dropout_help="Dropout rate before the Gaussian output layer (0 turns it off). The weight "
-                 "distributions already regularise the LSTM; with [evaluation] intervals = "
-                 "\"mc_dropout\" dropout also stays on in the Monte-Carlo passes.",
+    dropout_help="Dropout rate before the output layer, during training only (0 turns it off). "
+                 "The weight distributions already regularise the LSTM and give the intervals.",
     mc_samples=mc_samples_param(
         100, group="Model",
         help="Monte-Carlo samples: forward passes per forecast, each with its own draw of every "
@@ -145,6 +144,14 @@ FAMILIES = (
                help="KL annealing: the KL weight grows linearly from 0 to 'KL weight' over this "
                     "many epochs, so the network first learns to fit the data and only then "
                     "widens its weight distributions. 0: the full weight from the first epoch."),
+         Param("likelihood", "choice", "student_t", choices=("gaussian", "student_t"),
+               help="Distribution of the output layer (mean and softplus scale per step), trained "
+                    "by negative log-likelihood. gaussian: the classic choice. student_t: heavier "
+                    "tails (degrees of freedom below), for data with rare large errors such as "
+                    "holidays, which would otherwise widen every Gaussian interval."),
+         Param("df", "float", 4.0, min=2.1, max=1000.0, label="Student-t degrees of freedom",
+               help="Degrees of freedom of the student_t likelihood: 3-5 for heavy tails, above "
+                    "30 it is nearly Gaussian. Ignored by the gaussian likelihood."),
          ),
         strategy="direct", window=28, training=BAYESIAN_TRAINING,
         capabilities=CAPABILITIES | {"intervals"}),

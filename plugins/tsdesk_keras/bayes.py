@@ -38,9 +38,10 @@ class BayesianLSTM(keras.layers.Layer):
     """An LSTM whose weights are distributions, trained by Bayes by Backprop.
 
     Gates in Keras' order (input, forget, cell, output), tanh and sigmoid activations, forget
-    bias initialised to 1. Weights are drawn once per sequence and forward pass, not per time
-    step: each row of a batch runs with its own draw, so ``n`` copies of one window in a batch are
-    ``n`` independent Monte-Carlo passes, in training, validation and prediction alike.
+    bias initialised to 1. Weights are drawn once per forward pass, never per time step: in
+    training one draw serves the whole batch (Blundell's estimator, plain matrix products); in
+    prediction (and validation) every row of the batch gets its own draw, so ``n`` copies of one
+    window in a batch are ``n`` independent Monte-Carlo passes.
 
     ``prior_scale``: standard deviation of the N(0, prior_scale^2) prior of every weight.
     ``init_sigma``: standard deviation the weight distributions start with.
@@ -78,10 +79,10 @@ class BayesianLSTM(keras.layers.Layer):
         self.kl_factor = self.add_weight(shape=(), initializer="zeros", trainable=False,
                                          name="kl_factor")
 
-    def _draw(self, mu, rho, batch):
-        """One weight draw per row: (batch, *mu.shape)."""
-        eps = keras.random.normal((batch,) + tuple(mu.shape), seed=self.seed_generator,
-                                  dtype=self.compute_dtype)
+    def _draw(self, mu, rho, batch=None):
+        """One weight draw (``batch`` None), or one per row: (batch, *mu.shape)."""
+        shape = tuple(mu.shape) if batch is None else (batch,) + tuple(mu.shape)
+        eps = keras.random.normal(shape, seed=self.seed_generator, dtype=self.compute_dtype)
         return mu + ops.softplus(rho) * eps
 
     def kl_divergence(self):
@@ -97,17 +98,21 @@ class BayesianLSTM(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         u = self.units
-        batch = ops.shape(inputs)[0]
-        kernel = self._draw(self.kernel_mu, self.kernel_rho, batch)          # (B, in, 4u)
-        recurrent = self._draw(self.recurrent_mu, self.recurrent_rho, batch)  # (B, u, 4u)
-        bias = self._draw(self.bias_mu, self.bias_rho, batch)                 # (B, 4u)
-        projected = ops.einsum("btf,bfg->btg", inputs, kernel) + bias[:, None, :]
+        per_row = not training
+        batch = ops.shape(inputs)[0] if per_row else None
+        kernel = self._draw(self.kernel_mu, self.kernel_rho, batch)          # ([B,] in, 4u)
+        recurrent = self._draw(self.recurrent_mu, self.recurrent_rho, batch)  # ([B,] u, 4u)
+        bias = self._draw(self.bias_mu, self.bias_rho, batch)                 # ([B,] 4u)
+        if per_row:
+            projected = ops.einsum("btf,bfg->btg", inputs, kernel) + bias[:, None, :]
+        else:
+            projected = ops.matmul(inputs, kernel) + bias
         steps = ops.transpose(projected, (1, 0, 2))                           # (T, B, 4u)
         h0 = ops.zeros_like(steps[0][:, :u])
 
         def step(carry, z_x):
             h, c = carry
-            z = z_x + ops.einsum("bu,bug->bg", h, recurrent)
+            z = z_x + (ops.einsum("bu,bug->bg", h, recurrent) if per_row else ops.matmul(h, recurrent))
             i, f, g, o = ops.split(z, 4, axis=-1)
             c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
             h = ops.sigmoid(o) * ops.tanh(c)
@@ -150,6 +155,33 @@ def gaussian_nll(y_true, y_pred):
     z = (ops.cast(y_true, loc.dtype) - loc) / scale
     nll = 0.5 * ops.square(z) + ops.log(scale) + 0.5 * math.log(2 * math.pi)
     return ops.mean(nll, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class StudentTNLL(keras.losses.Loss):
+    """Negative log-likelihood under Student-t distributions with ``df`` degrees of freedom and
+    the head's location and scale: heavier tails than the Gaussian, so rare large errors
+    (holidays, outages) do not inflate the scale of every ordinary forecast."""
+
+    def __init__(self, df=4.0, name="student_t_nll", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.df = float(df)
+        nu = self.df
+        self._const = (math.lgamma(nu / 2) - math.lgamma((nu + 1) / 2) + 0.5 * math.log(nu * math.pi))
+
+    def call(self, y_true, y_pred):
+        loc, scale = y_pred[..., 0], y_pred[..., 1]
+        z = (ops.cast(y_true, loc.dtype) - loc) / scale
+        nll = self._const + ops.log(scale) + 0.5 * (self.df + 1) * ops.log1p(ops.square(z) / self.df)
+        return ops.mean(nll, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "df": self.df}
+
+
+def likelihood_loss(df: float | None):
+    """The training loss of the head: Gaussian NLL (``df`` None) or Student-t NLL."""
+    return gaussian_nll if df is None else StudentTNLL(df)
 
 
 def bayesian_layers(model) -> list[BayesianLSTM]:

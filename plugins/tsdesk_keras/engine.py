@@ -119,7 +119,7 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
     data = task.data
     if arch.check is not None:
         arch.check(p)
-    mc_dropout = _wants_mc_dropout(task, p)
+    mc_dropout = _wants_mc_dropout(task, arch, p)
     layout = _layout(arch, p, task)
     notes: list[str] = []
     n = data.n
@@ -150,20 +150,22 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
     keras.utils.set_random_seed(seed)
     model = build_model(arch, p, layout)
     jit = use_xla(len(ends) * layout.window, p["max_epochs"], p["patience"]) if arch.xla else False
-    _compile(model, p, jit_compile=jit, gaussian=arch.head == "gaussian")
+    df = _student_df(p)
+    _compile(model, p, jit_compile=jit, head=arch.head, df=df)
     train_data = _feed(view, ends, y_scaled, layout, p["batch_size"], seed, shuffle=True)
     valid_batch = max(p["batch_size"], VALID_BATCH)
     valid_data = _feed(view, v_ends, y_scaled, layout, valid_batch, seed, shuffle=False)
     progress.status(f"training {arch.family} on {len(ends)} windows of {layout.window} steps x "
                     f"{layout.n_inputs} inputs; {validation}")
 
-    monitor = _Monitor(progress, p["max_epochs"], p["patience"], float(scaler.scale[0]))
+    watch = "nll" if arch.head == "gaussian" else None
+    monitor = _Monitor(progress, p["max_epochs"], p["patience"], float(scaler.scale[0]), watch)
     callbacks: list[keras.callbacks.Callback] = [monitor]
     if arch.callbacks is not None:
         callbacks = list(arch.callbacks(p, len(ends))) + callbacks
     if p["reduce_lr_on_plateau"]:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=f"val_{METRIC}", mode="min", factor=0.5, patience=max(2, p["patience"] // 2),
+            monitor=f"val_{watch or METRIC}", mode="min", factor=0.5, patience=max(2, p["patience"] // 2),
             min_lr=p["learning_rate"] * 1e-3, verbose=0))
     progress.check()
     fit_kwargs: dict[str, Any] = {"epochs": p["max_epochs"], "callbacks": callbacks, "verbose": 0}
@@ -193,7 +195,7 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
     info = {
         "family": arch.family, "strategy": layout.strategy, "window": layout.window,
         "horizon": layout.horizon, "epochs": monitor.epochs_run, "max_epochs": p["max_epochs"],
-        "best_epoch": monitor.best_epoch, "val_mae": monitor.best,
+        "best_epoch": monitor.best_epoch, "val_mae": monitor.best, "monitor": f"val_{watch or 'mae'}",
         "stopped_early": monitor.stopped_early, "validation": validation,
         "train_windows": int(len(ends)), "valid_windows": int(len(v_ends)),
         "inputs": layout.column_names(data), "trainable_params": int(_count_params(model)),
@@ -201,10 +203,13 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
         "keras_version": keras.__version__, "history": monitor.history,
         "epoch_seconds": monitor.epoch_seconds, "notes": notes,
     }
+    if watch:
+        info[f"val_{watch}"] = monitor.best_score
     mc = None
     if arch.head == "gaussian" or mc_dropout:
         mc = {"method": "bayes_by_backprop" if arch.head == "gaussian" else "mc_dropout",
-              "samples": int(p["mc_samples"]), "seed": seed, "dropout": mc_dropout, "noise": None}
+              "samples": int(p["mc_samples"]), "seed": seed, "dropout": mc_dropout, "noise": None,
+              "df": df}
     fitted = KerasForecaster(arch.family, model, layout, scaler, dict(p), info, mc)
     info["intervals"] = mc["method"] if mc else "none"
     if mc and arch.head != "gaussian":
@@ -217,11 +222,17 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
     return fitted
 
 
-def _wants_mc_dropout(task: TrainingTask, p: dict) -> bool:
-    """Whether the task asks for MC dropout intervals; refused without dropout."""
+def _wants_mc_dropout(task: TrainingTask, arch: Architecture, p: dict) -> bool:
+    """Whether the task asks for MC dropout intervals; refused without dropout, and for a
+    Bayesian network (it samples its weights for its intervals already)."""
     options = getattr(task, "options", None) or {}
     if options.get("intervals", "model") != "mc_dropout":
         return False
+    if arch.head == "gaussian":
+        raise UserError(
+            f"{arch.family} draws its weights from their distributions for its intervals already; "
+            f"intervals = \"mc_dropout\" is for the other Keras families: remove it from "
+            f"[evaluation] (its dropout, if any, then only regularises training)")
     if p.get("dropout", 0) > 0 or p.get("recurrent_dropout", 0) > 0:
         return True
     raise UserError(
@@ -272,7 +283,13 @@ def use_xla(steps_per_epoch: int, max_epochs: int, patience: int) -> bool | str:
     return steps_per_epoch * epochs >= XLA_MIN_WORK
 
 
-def _compile(model: keras.Model, p: dict, jit_compile: bool | str = "auto", gaussian: bool = False) -> None:
+def _student_df(p: dict) -> float | None:
+    """Degrees of freedom of a Student-t likelihood, None for a Gaussian one."""
+    return float(p["df"]) if p.get("likelihood") == "student_t" else None
+
+
+def _compile(model: keras.Model, p: dict, jit_compile: bool | str = "auto", head: str = "point",
+             df: float | None = None) -> None:
     clip = p["clipnorm"] or None
     lr = p["learning_rate"]
     optimizer = {
@@ -280,12 +297,14 @@ def _compile(model: keras.Model, p: dict, jit_compile: bool | str = "auto", gaus
         "adam": lambda: keras.optimizers.Adam(lr, clipnorm=clip),
         "rmsprop": lambda: keras.optimizers.RMSprop(lr, momentum=p["momentum"], clipnorm=clip),
     }[p["optimizer"]]()
-    if gaussian:
-        loss = B.gaussian_nll
+    metrics: list = [L.forecast_mae]
+    if head == "gaussian":
+        loss = B.likelihood_loss(df)
+        metrics.append(keras.metrics.MeanMetricWrapper(B.likelihood_loss(df), name="nll"))
     else:
         loss = {"huber": keras.losses.Huber(), "mse": keras.losses.MeanSquaredError(),
                 "mae": keras.losses.MeanAbsoluteError()}[p["loss"]]
-    model.compile(optimizer=optimizer, loss=loss, metrics=[L.forecast_mae], jit_compile=jit_compile)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile)
 
 
 def _count_params(model: keras.Model) -> int:
@@ -326,13 +345,20 @@ def _feed(view, ends, y_scaled, layout, batch_size, seed, shuffle):
 
 class _Monitor(keras.callbacks.Callback):
     """Progress after every epoch, cancel within a batch, early stopping on the validation MAE
-    (in data units) with the best epoch's weights restored at the end."""
+    (in data units) with the best epoch's weights restored at the end.
 
-    def __init__(self, progress: Progress, epochs: int, patience: int, scale: float) -> None:
+    ``watch="nll"``: early stopping and the best epoch follow the validation negative
+    log-likelihood instead (probabilistic heads: it rewards honest scales as well as accurate
+    means); ``best`` is then the validation MAE of that epoch, ``best_score`` its NLL."""
+
+    def __init__(self, progress: Progress, epochs: int, patience: int, scale: float,
+                 watch: str | None = None) -> None:
         super().__init__()
         self.progress, self.epochs, self.patience, self.scale = progress, epochs, patience, scale
+        self.watch = watch
         self.cancelled = False
         self.best: float | None = None
+        self.best_score: float | None = None
         self.best_epoch: int | None = None
         self.best_weights: list | None = None
         self.epochs_run = 0
@@ -340,6 +366,8 @@ class _Monitor(keras.callbacks.Callback):
         self.diverged_epoch: int | None = None
         self.last_loss: float | None = None
         self.history: dict[str, list] = {"loss": [], "val_loss": [], "val_mae": [], "lr": []}
+        if watch:
+            self.history[f"val_{watch}"] = []
         self.epoch_seconds: list[float] = []
         self._t0 = 0.0
 
@@ -364,8 +392,11 @@ class _Monitor(keras.callbacks.Callback):
         val_mae = _num(logs.get(f"val_{METRIC}"))
         val_mae = val_mae * self.scale if val_mae is not None else None
         lr = _num(self.model.optimizer.learning_rate.numpy())
+        score = _num(logs.get(f"val_{self.watch}")) if self.watch else val_mae
         for key, value in (("loss", loss), ("val_loss", val_loss), ("val_mae", val_mae), ("lr", lr)):
             self.history[key].append(value)
+        if self.watch:
+            self.history[f"val_{self.watch}"].append(score)
         self.epoch_seconds.append(round(seconds, 4))
         self.progress.report("epoch", epoch=i, epochs=self.epochs, loss=loss, val_loss=val_loss,
                              val_mae=val_mae, lr=lr, seconds=round(seconds, 4))
@@ -373,8 +404,8 @@ class _Monitor(keras.callbacks.Callback):
             self.diverged_epoch = i
             self.model.stop_training = True
             return
-        if val_mae is not None and math.isfinite(val_mae) and (self.best is None or val_mae < self.best):
-            self.best, self.best_epoch = val_mae, i
+        if score is not None and math.isfinite(score) and (self.best_score is None or score < self.best_score):
+            self.best, self.best_score, self.best_epoch = val_mae, score, i
             self.best_weights = self.model.get_weights()
         elif self.patience and self.best_epoch is not None and i - self.best_epoch >= self.patience:
             self.stopped_early = True
@@ -442,8 +473,9 @@ class KerasForecaster:
     ``mc`` (None for point forecasts) describes the Monte-Carlo intervals: ``method``
     ("bayes_by_backprop" or "mc_dropout"), ``samples`` (passes per forecast), ``seed`` (every
     forecast starts the model's random generators from it, so forecasts are reproducible, also
-    after save and load), ``dropout`` (dropout kept on at prediction) and ``noise`` (MC dropout:
-    the observation noise per output step, scaled units, measured on the validation windows).
+    after save and load), ``dropout`` (dropout kept on at prediction), ``noise`` (MC dropout:
+    the observation noise per output step, scaled units, measured on the validation windows) and
+    ``df`` (the head's Student-t degrees of freedom; None: Gaussian).
     """
 
     def __init__(self, family: str, model: keras.Model, layout: I.InputLayout, scaler: Scaler,
@@ -511,7 +543,8 @@ class KerasForecaster:
         probs = central_probs(levels)
         lower, upper = {}, {}
         if probs:
-            q = self.scaler.inverse(mixture_quantiles(locs, scales, [p for lv in probs for p in probs[lv]]))
+            flat = [p for lv in probs for p in probs[lv]]
+            q = self.scaler.inverse(mixture_quantiles(locs, scales, flat, df=self.mc.get("df")))
             for i, lv in enumerate(probs):
                 lower[lv], upper[lv] = q[2 * i], q[2 * i + 1]
         return ForecastArrays(mean=mean, lower=lower, upper=upper)
@@ -557,7 +590,9 @@ class KerasForecaster:
             loc, scale = self._split(self._predict_mc(paths, 1), 1)
             locs[:, k], scales[:, k] = loc[:, 0], scale[:, 0]
             if k + 1 < horizon:
-                draw = locs[:, k] + scales[:, k] * rng.standard_normal(m * n)
+                df = self.mc.get("df")
+                z = rng.standard_normal(m * n) if df is None else rng.standard_t(df, m * n)
+                draw = locs[:, k] + scales[:, k] * z
                 new = np.concatenate([draw[:, None], held, future[rep + k + 1]], axis=1)
                 paths = np.concatenate([paths[:, 1:], new[:, None, :].astype(np.float32)], axis=1)
         return locs.reshape(m, n, horizon), scales.reshape(m, n, horizon)

@@ -1,8 +1,8 @@
 """Predictive intervals from Monte-Carlo passes: numpy only.
 
 Each Monte-Carlo pass j gives, for every origin and horizon step, a Gaussian N(loc_j, scale_j^2)
-(the Bayesian LSTM's head; for MC dropout the pass's forecast with the observation noise
-estimated on the validation windows). The predictive distribution is their equal-weight
+or a Student-t located at loc_j and scaled by scale_j (the Bayesian LSTM's head; for MC dropout
+the pass's forecast with the observation noise estimated on the validation windows). The predictive distribution is their equal-weight
 mixture: its mean is the mean of the ``loc_j`` and its quantiles are found exactly, by a
 safeguarded Newton iteration on the mixture's distribution function. Passes without noise
 (scale 0) give the empirical quantiles of the passes.
@@ -10,10 +10,11 @@ safeguarded Newton iteration on the mixture's distribution function. Passes with
 
 from __future__ import annotations
 
+from math import lgamma
 from typing import Sequence
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
 CHUNK = 1 << 22
 """Elements (passes x points) handled at once, to bound memory on long backtests."""
@@ -25,8 +26,10 @@ def central_probs(levels: Sequence[int]) -> dict[int, tuple[float, float]]:
 
 
 def mixture_quantiles(locs: np.ndarray, scales: np.ndarray | float, probs: Sequence[float],
-                      iters: int = 60, tol: float = 1e-10) -> np.ndarray:
-    """Quantiles of the equal-weight Gaussian mixture over axis 0.
+                      df: float | None = None, iters: int = 60, tol: float = 1e-10) -> np.ndarray:
+    """Quantiles of the equal-weight mixture over axis 0 of Gaussians (``df`` None) or of
+    Student-t distributions with ``df`` degrees of freedom, located at ``locs`` and scaled by
+    ``scales``.
 
     ``locs``: (passes, ...); ``scales`` broadcastable to it. Returns (len(probs), ...).
     """
@@ -47,26 +50,36 @@ def mixture_quantiles(locs: np.ndarray, scales: np.ndarray | float, probs: Seque
     for a in range(0, flat_l.shape[1], step):
         sl = slice(a, a + step)
         for i, p in enumerate(probs):
-            flat_out[i, sl] = _solve(flat_l[:, sl], flat_s[:, sl], p, iters, tol)
+            flat_out[i, sl] = _solve(flat_l[:, sl], flat_s[:, sl], p, df, iters, tol)
     return out
 
 
-def _solve(loc: np.ndarray, scale: np.ndarray, p: float, iters: int, tol: float) -> np.ndarray:
+def _cdf_pdf(u: np.ndarray, df: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Standard distribution function and density at ``u``."""
+    if df is None:
+        return ndtr(u), np.exp(-0.5 * u * u) / np.sqrt(2 * np.pi)
+    log_c = lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * np.log(df * np.pi)
+    return stdtr(df, u), np.exp(log_c - 0.5 * (df + 1) * np.log1p(u * u / df))
+
+
+def _solve(loc: np.ndarray, scale: np.ndarray, p: float, df: float | None, iters: int,
+           tol: float) -> np.ndarray:
     """Newton on F(q) = mean_j Phi((q - loc_j) / scale_j) = p, kept inside a shrinking bracket
     (the mixture quantile lies between the smallest and the largest component quantile)."""
     spread = float(np.nanmax(scale)) or 1.0
     s = np.maximum(scale, 1e-12 * spread)
-    z = float(ndtri(p))
+    z = float(ndtri(p)) if df is None else float(stdtrit(df, p))
     comp = loc + s * z
     lo, hi = comp.min(axis=0), comp.max(axis=0)
     mean = loc.mean(axis=0)
     sd = np.sqrt(np.maximum((s ** 2 + loc ** 2).mean(axis=0) - mean ** 2, 0.0))
-    q = np.clip(mean + sd * z, lo, hi)
+    q = np.clip(mean + sd * z, lo, hi)  # the moment-matched guess, inside the bracket
     width = np.maximum(hi - lo, 1e-12 * spread)
     for _ in range(iters):
         u = (q[None] - loc) / s
-        f_val = ndtr(u).mean(axis=0) - p
-        dens = (np.exp(-0.5 * u * u) / s).mean(axis=0) / np.sqrt(2 * np.pi)
+        cdf, pdf = _cdf_pdf(u, df)
+        f_val = cdf.mean(axis=0) - p
+        dens = (pdf / s).mean(axis=0)
         lo = np.where(f_val < 0, q, lo)
         hi = np.where(f_val > 0, q, hi)
         with np.errstate(divide="ignore", invalid="ignore"):

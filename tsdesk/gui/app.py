@@ -2,8 +2,9 @@
 
 Only the standard library is imported at module level: the training child process (spawned)
 may import this module as the parent's ``__main__``, and it must not pull Qt in there.
-``TSDESK_REPORT_SHOWN=1`` prints ``TSDESK_SHOWN <seconds>`` when the window first paints
-(``benchmarks/startup.py`` reads it); ``TSDESK_QUIT_AFTER_SHOWN=1`` then quits.
+``TSDESK_REPORT_SHOWN=1`` prints ``TSDESK_SHOWN <seconds>`` when the window first paints and
+``TSDESK_READY <seconds>`` when its panels are built (``benchmarks/startup.py`` reads them);
+``TSDESK_QUIT_AFTER_SHOWN=1`` then quits.
 """
 
 from __future__ import annotations
@@ -62,15 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     ensure_sound_qt()
     from tsdesk.gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(deferred=True)
     sys.excepthook = _excepthook(lambda: window)
     if os.environ.get("TSDESK_REPORT_SHOWN"):
-        def report() -> None:
+        def shown() -> None:
             print(f"TSDESK_SHOWN {time.perf_counter() - T0:.3f}", flush=True)
+
+        def ready() -> None:
+            print(f"TSDESK_READY {time.perf_counter() - T0:.3f}", flush=True)
             if os.environ.get("TSDESK_QUIT_AFTER_SHOWN"):
                 window.confirm_close = False
                 QTimer.singleShot(0, window.close)
-        window.shown.connect(report)
+        window.shown.connect(shown)
+        window.ready.connect(ready)
     window.show()
     if args.demo or args.sample:
         from tsdesk.samples import DEMO

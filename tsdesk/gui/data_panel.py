@@ -35,7 +35,11 @@ class DataState:
     series: Any = None  # tsdesk.core.series.SeriesData
     series_error: str = ""
     sample: str | None = None
-    notes: list[str] = field(default_factory=list)
+    preview: tuple[list[str], list[list[str]]] = ((), ())  # header, first rows as text
+
+    @property
+    def rows(self) -> int:
+        return len(self.table.index)
 
 
 def guess_spec(table, path: str, sample: str | None = None, date_column: str | None = None):
@@ -45,7 +49,7 @@ def guess_spec(table, path: str, sample: str | None = None, date_column: str | N
 
     if sample in SAMPLES:
         s = SAMPLES[sample]
-        cols = set(table.frame.columns)
+        cols = set(table.value_columns)
         return DatasetSpec(path=path, target=s.target if s.target in cols else None, date_column=date_column,
                            covariates=[c for c in s.covariates if c in cols],
                            known_future=[c for c in s.known_future if c in cols])
@@ -62,8 +66,19 @@ def read_file(path: str, date_column: str | None = None, sample: str | None = No
     report = inspect(table)
     if spec is None:
         spec = guess_spec(table, path, sample, date_column)
-    state = DataState(path=path, table=table, report=report, spec=spec, sample=sample)
+    state = DataState(path=path, table=table, report=report, spec=spec, sample=sample, preview=preview(table))
     return build(state, spec)
+
+
+def preview(table, rows: int = PREVIEW_ROWS) -> tuple[list[str], list[list[str]]]:
+    """The first rows as text, made off the GUI thread (a big table's cells are built lazily)."""
+    from tsdesk.core.csvread import format_timestamp
+
+    columns = table.value_columns
+    cells = [table.column_values(c)[:rows] for c in columns]
+    stamps = table.index[:rows]
+    body = [[format_timestamp(ts)] + [str(col[i]) for col in cells] for i, ts in enumerate(stamps)]
+    return [table.date_column] + list(columns), body
 
 
 def build(state: DataState, spec) -> DataState:
@@ -87,14 +102,9 @@ class PreviewModel(QAbstractTableModel):
         self.headers: list[str] = []
         self.rows: list[list[str]] = []
 
-    def set_table(self, table) -> None:
+    def set_rows(self, headers: list[str], rows: list[list[str]]) -> None:
         self.beginResetModel()
-        from tsdesk.core.csvread import format_timestamp
-
-        head = table.frame.iloc[:PREVIEW_ROWS]
-        self.headers = [table.date_column] + list(head.columns)
-        self.rows = [[format_timestamp(ts)] + [str(v) for v in row]
-                     for ts, row in zip(head.index, head.itertuples(index=False, name=None))]
+        self.headers, self.rows = list(headers), list(rows)
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -269,7 +279,7 @@ class DataPanel(QWidget):
         try:
             table = state.table
             self.date_box.clear()
-            self.date_box.addItems(table.columns)
+            self.date_box.addItems(table.all_columns)
             self.date_box.setCurrentText(table.date_column)
             numeric = [c for c, k in table.column_kinds.items() if k == "numeric"]
             self.target_box.clear()
@@ -281,9 +291,9 @@ class DataPanel(QWidget):
             self._fill_list(self.kf_list, [c for c, k in table.column_kinds.items() if k != "empty"],
                             state.spec.known_future)
             self.missing_box.setCurrentText(state.spec.missing)
-            self.preview_model.set_table(table)
-            shown = min(PREVIEW_ROWS, len(table.frame))
-            self.preview_label.setText(f"First {shown} of {len(table.frame):,} rows, as read")
+            self.preview_model.set_rows(*state.preview)
+            shown = len(state.preview[1])
+            self.preview_label.setText(f"First {shown} of {state.rows:,} rows, as read")
             self._set_enabled(True)
             self._exclusive()
         finally:

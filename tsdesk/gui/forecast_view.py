@@ -47,6 +47,10 @@ def render_default(plot: pg.PlotItem, result, info: dict) -> list:
     return items
 
 
+def _esc(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class ForecastView(QWidget):
     """Shows one run: choose the backtest step, read values under the mouse, save the forecast."""
 
@@ -127,6 +131,8 @@ class ForecastView(QWidget):
         self.plot.clear()
         self.plot.legend.clear()
         self.crosshair.rearm()
+        self.crosshair.line.hide()
+        self.readout.setText(" ")
         self.items = {}
         series = getattr(record, "series", None)
         if series is not None:
@@ -151,8 +157,10 @@ class ForecastView(QWidget):
         if out.future is not None and len(out.future):
             parts.append(f"forecast {len(out.future)} step{'s' if len(out.future) > 1 else ''} from "
                          f"{fmt_time(out.future.timestamp[0])} to {fmt_time(out.future.timestamp[-1])}")
+        for note in out.notes:
+            parts.append(f"<span style='color:#8a4b00'>&#9888; {_esc(note)}</span>")
         if self.renderer_note:
-            parts.append(f"<i>{self.renderer_note}</i>")
+            parts.append(f"<i>{_esc(self.renderer_note)}</i>")
         self.title.setText("<br>".join(parts))
 
     def _renderer(self):
@@ -185,10 +193,11 @@ class ForecastView(QWidget):
         back = to_seconds(out.backtest.at_step(self.step).timestamp)
         future = to_seconds(out.future.timestamp) if out.future is not None and len(out.future) else back[:0]
         series = getattr(self.record, "series", None)
+        last = float(future[-1]) if len(future) else float(back[-1])
         if view == "everything" and series is not None:
-            lo, hi = to_seconds(series.index[:1])[0], max(to_seconds(series.index[-1:])[0], *future[-1:])
+            lo, hi = float(to_seconds(series.index[:1])[0]), max(float(to_seconds(series.index[-1:])[0]), last)
         elif view == "backtest period" or not len(future):
-            lo, hi = back[0], max(back[-1], *future[-1:])
+            lo, hi = float(back[0]), last
         else:  # the forecast with four times as many steps of recent history before it
             steps = min(len(back), max(4 * len(future), 60))
             lo, hi = back[-steps], future[-1]

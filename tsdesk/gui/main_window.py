@@ -3,68 +3,100 @@
 Data flows one way: the Data tab publishes a ``DataState``; Explore draws it and owns the
 period regions; Train builds experiments from it and queues runs with the ``RunManager``;
 Forecast shows finished runs. No panel talks to another directly.
+
+Launched from the ``tsdesk`` command the window is built in two steps (``deferred=True``): the
+frame, menus and tabs first, shown at once; then, right after that first paint, the panels
+with their imports (pandas, pyqtgraph, the plugin host: about a second). Anything asked for
+meanwhile (a file from the command line) waits for ``ready``. This module therefore imports
+only Qt at the top.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from tsdesk import __version__
 from tsdesk.errors import UserError
-from tsdesk.gui.data_panel import DataPanel
-from tsdesk.gui.dialogs import show_error, show_internal
-from tsdesk.gui.explore_panel import ExplorePanel
-from tsdesk.gui.forecast_view import ForecastView
-from tsdesk.gui.plotting import fmt_value
-from tsdesk.gui.run_manager import RunManager
-from tsdesk.gui.split import SplitBounds
-from tsdesk.gui.tasks import Tasks
-from tsdesk.gui.train_panel import TrainPanel
 
 MAX_RECENT = 8
 TABS = ("data", "explore", "train", "forecast")
+TAB_TITLES = ("Data", "Explore", "Train", "Forecast")
 
 
 class MainWindow(QMainWindow):
     shown = Signal()  # first paint: the window is on screen
+    ready = Signal()  # the panels are built
 
-    def __init__(self, host=None, settings: QSettings | None = None, session=None) -> None:
+    def __init__(self, host=None, settings: QSettings | None = None, session=None,
+                 deferred: bool = False) -> None:
         super().__init__()
         from tsdesk.gui.qtcheck import ensure_sound_qt
-        from tsdesk.plugins import get_host
 
         ensure_sound_qt()
-        self.host = host or get_host()
+        self.host = host
+        self._session = session
         self.settings = settings if settings is not None else QSettings("tsdesk", "tsdesk")
         self.setWindowTitle("tsdesk")
         self.setObjectName("main_window")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
         self._painted = False
+        self.built = False
+        self._pending: list = []  # calls asked for before the panels exist
         self.confirm_close = True
 
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.setDocumentMode(True)
+        for title in TAB_TITLES:
+            placeholder = QLabel("Loading...")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            placeholder.setEnabled(False)
+            self.tabs.addTab(placeholder, title)
+        self.setCentralWidget(self.tabs)
+        self.child_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.child_label)
+        self._build_menus()
+        if deferred:
+            self.shown.connect(lambda: QTimer.singleShot(0, self._build))
+            self.statusBar().showMessage("starting...")
+        else:
+            self._build()
+
+    def _build(self) -> None:
+        """The panels and their wiring; the heavy imports happen here."""
+        if self.built:
+            return
+        from tsdesk.gui.data_panel import DataPanel
+        from tsdesk.gui.explore_panel import ExplorePanel
+        from tsdesk.gui.forecast_view import ForecastView
+        from tsdesk.gui.run_manager import RunManager
+        from tsdesk.gui.tasks import Tasks
+        from tsdesk.gui.train_panel import TrainPanel
+        from tsdesk.plugins import get_host
+
+        self.host = self.host or get_host()
         self.tasks = Tasks(self)
-        self.manager = RunManager(self.host, self, session)
+        self.manager = RunManager(self.host, self, self._session)
         self.data_panel = DataPanel(self.tasks)
         self.explore_panel = ExplorePanel(self.tasks)
         self.train_panel = TrainPanel(self.host, self.manager)
         self.forecast_view = ForecastView()
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("tabs")
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.data_panel, "Data")
-        self.tabs.addTab(self.explore_panel, "Explore")
-        self.tabs.addTab(self.train_panel, "Train")
-        self.tabs.addTab(self.forecast_view, "Forecast")
-        self.setCentralWidget(self.tabs)
-        self.child_label = QLabel("")
-        self.statusBar().addPermanentWidget(self.child_label)
+        current = self.tabs.currentIndex()
+        self.tabs.setUpdatesEnabled(False)
+        for i, (panel, title) in enumerate(zip((self.data_panel, self.explore_panel, self.train_panel,
+                                                 self.forecast_view), TAB_TITLES)):
+            old = self.tabs.widget(i)
+            self.tabs.removeTab(i)
+            self.tabs.insertTab(i, panel, title)
+            old.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self.tabs.setUpdatesEnabled(True)
 
-        self._build_menus()
         self.data_panel.stateChanged.connect(self._data_changed)
         self.data_panel.fileLoaded.connect(self._remember)
         self.data_panel.loadingChanged.connect(
@@ -74,7 +106,16 @@ class MainWindow(QMainWindow):
         self.manager.runFailed.connect(self._run_failed)
         self.manager.childState.connect(self._child_state)
         self.train_panel.runs.runSelected.connect(self._run_selected)
-        self.shown.connect(lambda: QTimer.singleShot(200, self.manager.start))
+        self.built = True
+        self.statusBar().clearMessage()
+        if self._painted:
+            QTimer.singleShot(200, self.manager.start)
+        else:
+            self.shown.connect(lambda: QTimer.singleShot(200, self.manager.start))
+        pending, self._pending = self._pending, []
+        for call in pending:
+            call()
+        self.ready.emit()
 
     # -- menus -------------------------------------------------------------------------------
 
@@ -140,6 +181,8 @@ class MainWindow(QMainWindow):
         self._fill_recent()
 
     def _show_plugins(self) -> None:
+        if not self.built:
+            return
         lines = []
         for info in self.host.plugins:
             status = info.status + (f": {info.reason}" if info.reason else "")
@@ -160,6 +203,9 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str | Path, sample: str | None = None) -> None:
+        if not self.built:
+            self._pending.append(lambda: self.open_path(path, sample))
+            return
         self.data_panel.open_path(path, sample)
         self.tabs.setCurrentIndex(0)
 
@@ -169,6 +215,8 @@ class MainWindow(QMainWindow):
         try:
             path = sample_path(name)
         except Exception as exc:  # noqa: BLE001 - e.g. statsmodels' dataset missing
+            from tsdesk.gui.dialogs import show_error
+
             show_error(self, f"the sample '{name}' is not available: {exc}")
             return
         self.open_path(path, sample=name)
@@ -190,6 +238,8 @@ class MainWindow(QMainWindow):
         previous = getattr(self, "_series_index", None)
         same = series is not None and previous is not None and len(previous) == len(series.index) \
             and previous.equals(series.index)
+        from tsdesk.gui.split import SplitBounds
+
         bounds = self.train_panel.bounds if same else (SplitBounds.default(series.n) if series is not None else None)
         self._series_index = series.index if series is not None else None
         self.train_panel.bounds = bounds
@@ -199,9 +249,13 @@ class MainWindow(QMainWindow):
     # -- experiments and runs ---------------------------------------------------------------
 
     def save_experiment_dialog(self) -> None:
+        if not self.built:
+            return
         try:
             exp = self.train_panel.experiment()
         except UserError as exc:
+            from tsdesk.gui.dialogs import show_error
+
             show_error(self, str(exc))
             return
         path, _ = QFileDialog.getSaveFileName(self, "Save experiment", f"{exp.family}.toml",
@@ -219,6 +273,8 @@ class MainWindow(QMainWindow):
         return Path(path)
 
     def _run_finished(self, run_id: str) -> None:
+        from tsdesk.gui.plotting import fmt_value
+
         record = self.manager.model.get(run_id)
         shown = self.forecast_view.record
         if shown is None or shown.status != "done" or int(run_id) > int(shown.run_id):
@@ -232,6 +288,8 @@ class MainWindow(QMainWindow):
             self.forecast_view.show_run(record, self.host.families.get(record.family))
 
     def _run_failed(self, run_id: str, kind: str, message: str, details: str) -> None:
+        from tsdesk.gui.dialogs import show_error, show_internal
+
         record = self.manager.model.get(run_id)
         title = f"run {run_id} ({record.title if record else '?'})"
         if kind == "user":
@@ -258,7 +316,7 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        active = self.manager.model.active()
+        active = self.manager.model.active() if self.built else []
         if active and self.confirm_close:
             answer = QMessageBox.question(
                 self, "Quit tsdesk", f"{len(active)} run(s) are still queued or training; quitting "
@@ -271,6 +329,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the worker and its child; wait for background reads. Safe to call twice."""
+        if not self.built:
+            return
         self.manager.shutdown()
         self.tasks.close(5000)
 

@@ -79,7 +79,8 @@ class RunManager(QObject):
         record = self.model.get(run_id)
         if record is not None and record.status in ("queued", "running"):
             self.model.update(run_id, progress="cancelling")
-            self.service.cancel(run_id)
+            if self.service.cancel(run_id) and record.status == "queued":
+                self._cancelled(run_id)  # it never started: say so at once
 
     def cancel_all(self) -> None:
         for record in self.model.active():

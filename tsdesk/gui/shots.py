@@ -1,7 +1,8 @@
 """``python -m tsdesk.gui.shots DIR``: walk through the app on the demo data, saving screenshots.
 
-Data, Explore (ACF/PACF and STL), Train (with a finished seasonal-naive run, and the SARIMA
-and a Keras form), Forecast (with the crosshair read-out). For looking at the GUI without a
+Data, Explore (ACF/PACF and STL), Train (the SARIMA and a Keras form, a finished
+seasonal-naive run, a Keras run mid-training when Keras is installed), Forecast (with the
+crosshair read-out). For looking at the GUI without a
 screen: ``xvfb-run -a -s "-screen 0 1600x1000x24" python -m tsdesk.gui.shots shots/``.
 Module level imports stay light: the training child may import this module as ``__main__``.
 """
@@ -89,6 +90,17 @@ def take(out: Path, size: tuple[int, int] = (1400, 900)) -> list[Path]:
 
             fv.crosshair.show_at(float(to_seconds(record.output.future.timestamp[3:4])[0]))
         shot("forecast")
+        if "lstm_gru" in w.host.families:
+            w.show_tab("train")
+            w.train_panel.select_family("lstm_gru")
+            w.train_panel.form("lstm_gru").set_values({"units": 16, "max_epochs": 12, "patience": 0})
+            keras_run = w.manager.model.get(w.train_panel.train())
+            _wait(app, lambda: sum(1 for e in keras_run.events if e[0] == "epoch") >= 4
+                  or keras_run.status in ("done", "failed", "cancelled"), 180, "Keras epochs")
+            shot("train-keras-running")
+            _wait(app, lambda: keras_run.status in ("done", "failed", "cancelled"), 300, "the Keras run")
+            w.show_tab("forecast")
+            shot("forecast-keras")
     finally:
         w.close()
         w.shutdown()

@@ -69,6 +69,7 @@ class LossChart(pg.PlotWidget):
         self.plot_item.addItem(self.message, ignoreBounds=True)
         self.message.setPos(0.5, 0.5)
         self.mode = ""
+        self.plot_item.legend.setVisible(False)
         self._say("Train a model: its loss per epoch (or its candidate models) appear here.")
 
     def show_events(self, events: list, title: str = "") -> None:
@@ -87,6 +88,11 @@ class LossChart(pg.PlotWidget):
             return
         self._mode("epoch")
         x = np.array([float(e.get("epoch", i + 1)) for i, e in enumerate(epochs)])
+        axis = self.plot_item.getAxis("bottom")
+        if 0 < len(x) <= 20:
+            axis.setTickSpacing(major=5, minor=1)  # whole epochs, not 1.5
+        else:
+            axis.setTickSpacing()
         for curve, key in ((self.loss, "loss"), (self.val_loss, "val_loss")):
             y = np.array([np.nan if e.get(key) is None else float(e[key]) for e in epochs])
             ok = np.isfinite(y)
@@ -458,6 +464,8 @@ class TrainPanel(QWidget):
                 m = record.metrics
                 text += f" in {record.seconds:.1f} s" if record.seconds else ""
                 text += f"; backtest MAE {fmt_value(m.get('mae'))}" if m.get("mae") is not None else ""
+                notes = list(getattr(record.output, "notes", []) or [])
+                text += "".join(f"\nnote: {n}" for n in notes)
             if record.status == "failed":
                 text += f": {record.message}"
             self.status.setText(text + waiting)

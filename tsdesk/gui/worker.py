@@ -88,6 +88,7 @@ class TrainingWorker(QObject):
         self._cond = threading.Condition()
         self._pending: deque[RunJob] = deque()
         self._cancel: set[str] = set()
+        self._dropped: list[str] = []  # queued runs cancelled, to be reported from this thread
         self._stop = False
         self._ctx = multiprocessing.get_context("spawn")
         self._proc = None
@@ -102,16 +103,19 @@ class TrainingWorker(QObject):
             self._pending.append(job)
             self._cond.notify_all()
 
-    def cancel(self, run_id: str) -> None:
-        """A queued run is dropped at once; a running one is asked to stop, then terminated."""
+    def cancel(self, run_id: str) -> bool:
+        """A queued run is dropped at once (returns True); a running one is asked to stop, then
+        terminated. Either way ``runCancelled`` follows from the worker thread."""
         with self._cond:
             for job in list(self._pending):
                 if job.run_id == run_id:
                     self._pending.remove(job)
-                    self.runCancelled.emit(run_id)
-                    return
+                    self._dropped.append(run_id)
+                    self._cond.notify_all()
+                    return True
             if self.current == run_id:
                 self._cancel.add(run_id)
+            return False
 
     def stop(self) -> None:
         with self._cond:
@@ -131,13 +135,14 @@ class TrainingWorker(QObject):
         try:
             while True:
                 with self._cond:
-                    if not self._pending and not self._stop:
+                    if not self._pending and not self._stop and not self._dropped:
                         self._cond.wait(0.05)
                     if self._stop:
                         break
                     job = self._pending.popleft() if self._pending else None
                     if job is not None:
                         self.current = job.run_id
+                self._report_dropped()
                 if job is None:
                     self._pump_idle()
                     continue
@@ -149,6 +154,12 @@ class TrainingWorker(QObject):
                         self._cancel.discard(job.run_id)
         finally:
             self._stop_child()
+
+    def _report_dropped(self) -> None:
+        with self._cond:
+            dropped, self._dropped = self._dropped, []
+        for run_id in dropped:
+            self.runCancelled.emit(run_id)
 
     def _start_child(self) -> None:
         self.childState.emit("starting")
@@ -253,6 +264,7 @@ class TrainingWorker(QObject):
             if wants_cancel and cancel_sent is None:
                 self._send(("cancel", job.run_id))
                 cancel_sent = time.monotonic()
+            self._report_dropped()
             if cancel_sent is not None and time.monotonic() - cancel_sent > CANCEL_GRACE_S:
                 self._restart_child()
                 self.runCancelled.emit(job.run_id)
@@ -333,8 +345,9 @@ class TrainingService(QObject):
             return
         self.worker.submit(job)
 
-    def cancel(self, run_id: str) -> None:
-        self.worker.cancel(run_id)
+    def cancel(self, run_id: str) -> bool:
+        """True when the run was still queued (and is now dropped)."""
+        return self.worker.cancel(run_id)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Stop the worker and its child and wait for the thread: Qt aborts the process if a
