@@ -25,9 +25,10 @@ FINISHED = ("done", "failed", "cancelled")
 def make_window(qtbot, tmp_path, monkeypatch):
     """``make_window(warm=False)`` -> a shown MainWindow, shut down after the test."""
     from tsdesk.gui.main_window import MainWindow
-    from tsdesk.gui.qtcheck import ensure_sound_qt
+    from tsdesk.gui.qtcheck import GuiThreadGC, ensure_sound_qt
 
     ensure_sound_qt()
+    collector = GuiThreadGC()  # as the app does: no collection on worker threads
     windows = []
 
     def make(warm: bool = False):
@@ -46,6 +47,11 @@ def make_window(qtbot, tmp_path, monkeypatch):
         for box in w.findChildren(QMessageBox):
             box.close()
         w.shutdown()
+        w.close()
+        w.deleteLater()
+    windows.clear()
+    qtbot.wait(10)  # let deleteLater run here, on the GUI thread
+    collector.stop()
 
 
 @pytest.fixture

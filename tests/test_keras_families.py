@@ -86,16 +86,16 @@ def by_family():
 # --- the plugin ------------------------------------------------------------------------------
 
 
-def test_plugin_registers_five_families_through_its_entry_point():
+def test_plugin_registers_six_families_through_its_entry_point():
     host = PluginHost()
     info = next(p for p in host.plugins if p.name == "keras")
     assert info.status == "ok", info.reason
-    assert info.families == ["linear", "simple_rnn", "lstm_gru", "conv_gru", "wavenet"]
+    assert info.families == ["linear", "simple_rnn", "lstm_gru", "conv_gru", "wavenet", "bayesian_lstm"]
     for name in info.families:
         family = host.family(name)
         assert family.loader == "tsdesk_keras.engine:load"
         assert {"covariates", "known_future", "multi_horizon"} <= family.capabilities
-        assert "intervals" not in family.capabilities
+        assert ("intervals" in family.capabilities) == (name == "bayesian_lstm")  # MC intervals
         assert callable(family.load_trainer())
 
 

@@ -32,7 +32,7 @@ def test_descriptor_imports_no_keras():
     code = ("import sys, tsdesk_keras, tsdesk_keras.inputs, tsdesk_keras.params\n"
             "heavy = [m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow', 'jax', 'torch')]\n"
             "assert not heavy, heavy\n"
-            "assert len(tsdesk_keras.FAMILIES) == 5")
+            "assert len(tsdesk_keras.FAMILIES) == 6")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

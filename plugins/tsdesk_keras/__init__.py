@@ -38,7 +38,8 @@ def _family(name: str, title: str, description: str, own: tuple[Param, ...],
             capabilities: frozenset[str] = CAPABILITIES) -> ModelFamily:
     return ModelFamily(
         name=name, title=title, description=description,
-        params=own + window_params(strategy, window) + (training or training_params(learning_rate=learning_rate)),
+        params=own + window_params(strategy, window)
+        + (training or training_params(learning_rate=learning_rate)),
         trainer=f"{_TRAINERS}:train_{name}", loader=LOADER,
         capabilities=capabilities, param_groups=GROUPS)
 
@@ -50,8 +51,17 @@ BAYESIAN_TRAINING = training_params(
                     "scale of every step), plus the weighted KL divergence of the weight "
                     "distributions from their prior: the evidence lower bound of Bayes by "
                     "Backprop. Early stopping watches the validation MAE of the mean forecast."),
-    dropout_help="Dropout rate before the output layer, during training only (0 turns it off). "
-                 "The weight distributions already regularise the LSTM and give the intervals.",
+    helps={
+        "dropout": "Dropout rate before the output layer, during training only (0 turns it off). "
+                   "The weight distributions already regularise the LSTM and give the intervals.",
+        "patience": "Early stopping: stop after this many epochs without a better validation "
+                    "negative log-likelihood (it rewards honest interval widths as well as "
+                    "accurate means), and restore the weights of the best epoch. 0 trains all "
+                    "max epochs (the best epoch's weights are still restored).",
+        "reduce_lr_on_plateau": "Halve the learning rate when the validation negative "
+                                "log-likelihood has not improved for half the patience (at "
+                                "least 2 epochs).",
+    },
     mc_samples=mc_samples_param(
         100, group="Model",
         help="Monte-Carlo samples: forward passes per forecast, each with its own draw of every "

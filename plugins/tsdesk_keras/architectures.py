@@ -147,8 +147,8 @@ def kl_annealing(p, n_train):
 
 
 LINEAR = Architecture("linear", linear_body, builds_head=True)
-SIMPLE_RNN = Architecture("simple_rnn", simple_rnn_body)
-LSTM_GRU = Architecture("lstm_gru", lstm_gru_body, check=check_lstm_gru)
+SIMPLE_RNN = Architecture("simple_rnn", simple_rnn_body, mc_head_dropout=True)
+LSTM_GRU = Architecture("lstm_gru", lstm_gru_body, check=check_lstm_gru, mc_head_dropout=True)
 CONV_GRU = Architecture("conv_gru", conv_gru_body, positions=conv_positions, check=check_conv_gru)
 WAVENET = Architecture("wavenet", wavenet_body)
 BAYESIAN_LSTM = Architecture("bayesian_lstm", bayesian_lstm_body, head="gaussian", callbacks=kl_annealing,

@@ -7,9 +7,10 @@ every time step of the sequence. The Kullback-Leibler divergence of these weight
 from the prior N(0, prior_scale^2) joins the loss through ``add_loss``, multiplied by a
 non-trainable ``kl_factor`` that :class:`KLAnnealing` raises linearly from 0 (KL annealing).
 
-The Gaussian head gives a mean and a softplus scale for every forecast step and is trained by
-negative log-likelihood, so the forecast distribution carries the data noise; sampling the
-weights many times (Monte-Carlo) adds the model's own uncertainty.
+The head gives a location (the mean) and a softplus scale for every forecast step and is trained
+by the negative log-likelihood of a Gaussian or of a heavier-tailed Student-t, so the forecast
+distribution carries the data noise; sampling the weights many times (Monte-Carlo) adds the
+model's own uncertainty.
 
 Written with ``keras``, ``keras.ops`` and ``keras.random`` only: every Keras backend runs it, and
 every class is registered so that ``load_model(safe_mode=True)`` rebuilds it.
@@ -136,8 +137,9 @@ class BayesianLSTM(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class GaussianHead(keras.layers.Layer):
-    """(..., 2 * steps) -> (..., steps, 2): the mean and the softplus scale of every forecast
-    step (a Dense layer below gives the 2 * steps raw numbers)."""
+    """(..., 2 * steps) -> (..., steps, 2): the location (mean) and the softplus scale of every
+    forecast step, for a Gaussian or Student-t likelihood (a Dense layer below gives the
+    2 * steps raw numbers)."""
 
     def call(self, inputs):
         steps = inputs.shape[-1] // 2

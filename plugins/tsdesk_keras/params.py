@@ -5,6 +5,8 @@ Cheap to import (no Keras): the plugin's descriptor builds its forms from these.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tsdesk.plugin_api import Param
 
 STRATEGIES = ("recursive", "direct", "seq2seq")
@@ -46,22 +48,24 @@ def mc_samples_param(default: int = 100, group: str = "Training", help: str = MC
 
 
 def training_params(optimizer: str = "adam", learning_rate: float = 0.001,
-                    loss: Param | None = None, dropout_help: str | None = None,
-                    mc_samples: Param | None = None, max_epochs: int = 100,
-                    patience: int = 10, batch_size: int = 32) -> tuple[Param, ...]:
-    """The Training group; a family may replace the loss choice, the dropout help or the
-    Monte-Carlo samples parameter, and change the epoch, patience and batch defaults."""
+                    loss: Param | None = None, mc_samples: Param | None = None,
+                    max_epochs: int = 100, patience: int = 10, batch_size: int = 32,
+                    helps: dict[str, str] | None = None,
+                    dropout_help: str | None = None) -> tuple[Param, ...]:
+    """The Training group; a family may replace the loss choice or the Monte-Carlo samples
+    parameter, change the epoch, patience and batch defaults, and reword help texts (``helps``:
+    parameter name -> help; ``dropout_help`` is short for ``helps={"dropout": ...}``)."""
     loss = loss or Param(
         "loss", "choice", "huber", choices=LOSSES, group="Training",
         help="Training loss on the scaled target: huber (the book's choice: squared for "
              "small errors, linear for large ones), mse or mae. Early stopping always "
              "watches the validation MAE.")
-    dropout_help = dropout_help or (
+    dropout_help = (
         "Dropout rate. Recurrent layers drop their inputs (the layers' own dropout "
         "argument, which keeps LSTM/GRU on the fast cuDNN kernel); convolutional and "
         "linear models drop before the output layer. 0 turns it off. Needed by "
         "[evaluation] intervals = \"mc_dropout\" (Monte-Carlo dropout intervals).")
-    return (
+    params = (
         Param("optimizer", "choice", optimizer, choices=OPTIMIZERS, group="Training",
               help="Gradient descent flavour: sgd (with momentum, as in the book), adam or rmsprop."),
         Param("learning_rate", "float", learning_rate, min=1e-6, max=10.0, group="Training",
@@ -95,3 +99,5 @@ def training_params(optimizer: str = "adam", learning_rate: float = 0.001,
               help="Random seed for weights, shuffling and dropout: the same seed on the same "
                    "data and machine gives the same model. Empty: the run's seed."),
     )
+    helps = {**({"dropout": dropout_help} if dropout_help else {}), **(helps or {})}
+    return tuple(replace(p, help=helps[p.name]) if p.name in helps else p for p in params)

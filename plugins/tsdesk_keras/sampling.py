@@ -2,10 +2,10 @@
 
 Each Monte-Carlo pass j gives, for every origin and horizon step, a Gaussian N(loc_j, scale_j^2)
 or a Student-t located at loc_j and scaled by scale_j (the Bayesian LSTM's head; for MC dropout
-the pass's forecast with the observation noise estimated on the validation windows). The predictive distribution is their equal-weight
-mixture: its mean is the mean of the ``loc_j`` and its quantiles are found exactly, by a
-safeguarded Newton iteration on the mixture's distribution function. Passes without noise
-(scale 0) give the empirical quantiles of the passes.
+the pass's forecast with the observation noise estimated on the validation windows). The
+predictive distribution is their equal-weight mixture: its mean is the mean of the ``loc_j`` and
+its quantiles are found exactly, by a safeguarded Newton iteration on the mixture's distribution
+function. Passes without noise (scale 0) give the empirical quantiles of the passes.
 """
 
 from __future__ import annotations

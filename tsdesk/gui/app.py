@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="open the bundled sample data (daily transit ridership)")
     p.add_argument("--sample", default=None, help="open one of the bundled samples by name")
     p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument("--install-desktop-entry", action="store_true",
+                   help="add tsdesk to the application menu (freedesktop .desktop file and icons) and exit")
     return p
 
 
@@ -52,15 +54,22 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"tsdesk {__version__}")
         return 0
+    if args.install_desktop_entry:
+        from tsdesk.desktop import install_desktop_entry
+
+        for path in install_desktop_entry():
+            print(f"wrote {path}")
+        return 0
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("tsdesk")
     app.setApplicationName("tsdesk")
-    from tsdesk.gui.qtcheck import ensure_sound_qt
+    from tsdesk.gui.qtcheck import GuiThreadGC, ensure_sound_qt
 
     ensure_sound_qt()
+    collector = GuiThreadGC()
     from tsdesk.gui.main_window import MainWindow
 
     window = MainWindow(deferred=True)
@@ -77,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         window.shown.connect(shown)
         window.ready.connect(ready)
     window.show()
+    from tsdesk.gui.workspace_io import Autosave
+
+    autosave = Autosave(window)  # offers a crashed session's runs once the panels exist
+    if window.built:
+        autosave.start()
+    else:
+        window.ready.connect(autosave.start)
     if args.demo or args.sample:
         from tsdesk.samples import DEMO
 
@@ -85,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         window.open_path(args.file)
     code = app.exec()
     window.shutdown()
+    collector.stop()
+    autosave.stop()  # a clean exit: nothing to restore next time
     return code
 
 

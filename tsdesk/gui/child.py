@@ -169,6 +169,9 @@ def child_main(conn, log_path: str | None = None) -> None:
     With ``log_path``, the process's stdout and stderr (TensorFlow's start-up chatter, a native
     crash's last words) go to that file instead of the terminal the window may not have.
     """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the window's to handle
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if log_path:
         _redirect_output(log_path)

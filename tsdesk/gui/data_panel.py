@@ -6,7 +6,7 @@ reader's message in a dialog and the data loaded before stays loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 

@@ -19,11 +19,10 @@ from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
-from tsdesk import __version__
 from tsdesk.errors import UserError
 
 MAX_RECENT = 8
-TABS = ("data", "explore", "train", "forecast")
+TABS = ("data", "explore", "train", "forecast", "compare")
 TAB_TITLES = ("Data", "Explore", "Train", "Forecast")
 
 
@@ -113,6 +112,9 @@ class MainWindow(QMainWindow):
         else:
             self.shown.connect(lambda: QTimer.singleShot(200, self.manager.start))
         pending, self._pending = self._pending, []
+        from tsdesk.gui.window_extras import install
+
+        install(self)  # the Compare tab, the saved layout
         for call in pending:
             call()
         self.ready.emit()
@@ -142,7 +144,10 @@ class MainWindow(QMainWindow):
         a.setStatusTip("Write the current data, model and settings as a TOML file that tsdesk-cli run can reproduce")
         a.triggered.connect(self.save_experiment_dialog)
         m.addAction(a)
-        m.addSeparator()
+        quit_separator = m.addSeparator()
+        from tsdesk.gui.window_extras import add_file_actions, show_about_dialog
+
+        add_file_actions(self, m, before=quit_separator)
         a = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         a.triggered.connect(self.close)
         m.addAction(a)
@@ -151,9 +156,7 @@ class MainWindow(QMainWindow):
         a.triggered.connect(self._show_plugins)
         h.addAction(a)
         a = QAction("&About tsdesk", self)
-        a.triggered.connect(lambda: QMessageBox.about(
-            self, "About tsdesk", f"tsdesk {__version__}\nForecast time series from a CSV file: explore, "
-                                  "train models in the background, compare them on a backtest."))
+        a.triggered.connect(lambda: show_about_dialog(self))
         h.addAction(a)
 
     def _fill_recent(self) -> None:
@@ -196,10 +199,12 @@ class MainWindow(QMainWindow):
     # -- opening data ----------------------------------------------------------------------
 
     def open_dialog(self) -> None:
-        start = str(Path(self.recent_files()[0]).parent) if self.recent_files() else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", start,
+        from tsdesk.gui.window_extras import last_dir, remember_dir
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", last_dir(self),
                                               "CSV files (*.csv *.txt *.tsv);;All files (*)")
         if path:
+            remember_dir(self, path)
             self.open_path(path)
 
     def open_path(self, path: str | Path, sample: str | None = None) -> None:
