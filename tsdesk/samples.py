@@ -29,8 +29,9 @@ SAMPLES = {
     s.name: s for s in (
         Sample("ridership", "Transit ridership (daily)",
                "Daily bus and rail boardings 2015-2019: weekly and yearly seasonality, holidays, a "
-               "trend break in 2017, and a day_type column (W weekday, A saturday, U sunday/holiday).",
-               "rail", ("bus",), ("day_type",)),
+               "trend break in 2017, and a day_type column (W weekday, A saturday, U sunday/holiday). "
+               "day_type can be a known-future input once the file has rows for the dates ahead.",
+               "rail", ("bus",)),
         Sample("co2", "Mauna Loa CO2 (weekly)",
                "Weekly atmospheric CO2 at Mauna Loa, 1958-2001, with gaps (statsmodels dataset).", "co2"),
         Sample("sunspots", "Sunspots (yearly)",

@@ -109,10 +109,18 @@ class Architecture:
 
 
 def resolve_params(task: TrainingTask, family: str) -> dict:
-    """The task's params checked against the family's schema, defaults filled in."""
+    """The task's params checked against the family's schema, defaults filled in.
+
+    Families of other plugins built on this engine are found through the plugin host."""
     from tsdesk_keras import family as descriptor
 
-    return descriptor(family).validate_params(task.params)
+    try:
+        found = descriptor(family)
+    except KeyError:
+        from tsdesk.plugins import get_host
+
+        found = get_host().family(family)
+    return found.validate_params(task.params)
 
 
 def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasForecaster":

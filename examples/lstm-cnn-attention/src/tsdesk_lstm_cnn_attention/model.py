@@ -12,8 +12,6 @@ the host saves with the model and hands to the renderer.
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -103,34 +101,12 @@ ARCHITECTURE = E.Architecture(NAME, body, check=check)
 # Training
 
 
-_ENGINE_LOCK = threading.Lock()
-
-
-@contextmanager
-def _engine_knows_this_family():
-    """``tsdesk_keras.engine.resolve_params`` looks the family's schema up among tsdesk_keras's
-    own families only; while this family trains, it also answers for this one (other families
-    go to the original). Remove once the engine takes the descriptor (see README.md)."""
-    with _ENGINE_LOCK:
-        original = E.resolve_params
-
-        def resolve(task: TrainingTask, family: str) -> dict:
-            if family == NAME:
-                return FAMILY.validate_params(task.params)
-            return original(task, family)
-
-        E.resolve_params = resolve
-        try:
-            yield
-        finally:
-            E.resolve_params = original
 
 
 def train(task: TrainingTask, progress: Progress) -> "AttentionForecaster":
     """The trainer (``ModelFamily.trainer``): the engine's training, then the attention weights
     of the last row training may see."""
-    with _engine_knows_this_family():
-        base = E.train(task, progress, ARCHITECTURE)
+    base = E.train(task, progress, ARCHITECTURE)
     fitted = AttentionForecaster.wrap(base)
     fitted.info["attention_steps"] = fitted.steps
     fitted.info["attention"] = fitted.attention_info(task.data, task.fit_end - 1)
