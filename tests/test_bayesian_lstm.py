@@ -26,7 +26,7 @@ from tsdesk_keras.sampling import central_probs, mixture_quantiles
 
 N = 300
 H = 3
-BASE = {"window": 14, "units": 8, "max_epochs": 8, "batch_size": 32, "mc_samples": 40}
+BASE = {"window": 14, "units": 8, "max_epochs": 6, "batch_size": 32, "mc_samples": 40}
 ORIGINS = np.arange(250, N - 1)
 
 
@@ -95,7 +95,7 @@ def test_every_level_of_the_calibration_diagram_is_nested(model):
 
 @pytest.mark.parametrize("strategy", ["recursive", "seq2seq"])
 def test_recursive_sample_paths_and_seq2seq_give_intervals(strategy):
-    fitted = fit(strategy=strategy, max_epochs=3)
+    fitted = fit(strategy=strategy, max_epochs=2)
     fc = fitted.forecast(make_series(), ORIGINS, H, [80, 95])
     assert fc.mean.shape == (len(ORIGINS), H) and _ordered(fc)
     if strategy == "recursive":  # each path feeds its own draws back: the spread grows
@@ -158,7 +158,7 @@ def test_predictive_spread_grows_with_the_noise_of_the_series():
     sigma = 0.2 * np.exp(3.0 * t / n)  # the noise grows 20-fold
     y = 5 + sigma * np.random.default_rng(1).normal(size=n)
     data = SeriesData(index=pd.date_range("2020-01-01", periods=n, freq="D"), freq="D", target="y", y=y)
-    fitted = fit(data, train=slice(0, 450), valid=slice(450, 520), horizon=1, max_epochs=30,
+    fitted = fit(data, train=slice(0, 450), valid=slice(450, 520), horizon=1, max_epochs=15,
                  mc_samples=30)
     origins = np.arange(13, n - 1)
     fc = fitted.forecast(data, origins, 1, [80])

@@ -12,6 +12,8 @@ and listen to its signals. Protocol with the child: see :mod:`tsdesk.gui.child`.
 
 from __future__ import annotations
 
+import os
+
 import multiprocessing
 import threading
 import time
@@ -164,6 +166,9 @@ class TrainingWorker(QObject):
     def _start_child(self) -> None:
         self.childState.emit("starting")
         parent, child = self._ctx.Pipe(duplex=True)
+        # The child inherits this: statsmodels' many small fits run 5-8x slower on two cores when
+        # BLAS worker threads compete (numpy in this process has already read its setting).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         proc = self._ctx.Process(target=child_main, args=(child, self.log_path), name="tsdesk-trainer",
                                  daemon=True)
         proc.start()
