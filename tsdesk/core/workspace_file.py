@@ -16,13 +16,12 @@ puts it in place, so a crash mid-save leaves the previous file intact. A folder 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from tsdesk.core.fileio import atomic_target
 from tsdesk.errors import UserError
 
 FORMAT = "tsdesk-workspace"
@@ -44,10 +43,7 @@ def write_workspace(path: str | Path, manifest: dict[str, Any], folders: dict[st
     path = Path(path)
     manifest = {"format": FORMAT, "version": VERSION, "saved": datetime.now().isoformat(timespec="seconds"),
                 "tsdesk_version": __version__, **manifest}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for run in manifest.get("runs", []):
                 folder = folders.get(str(run["id"]))
@@ -61,15 +57,6 @@ def write_workspace(path: str | Path, manifest: dict[str, Any], folders: dict[st
                     if file.is_file() and _allowed(rel):
                         zf.write(file, f"{arc}/{rel}")
             zf.writestr(MANIFEST, json.dumps(manifest, indent=2, default=_default) + "\n")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return path
 
 
