@@ -169,3 +169,12 @@ def test_columns_a_family_does_not_use_are_noted(tmp_path):
     assert "note: seasonal_naive does not use the columns day_type; they are ignored" in proc.stdout
     fut = pd.read_csv(out / "future.csv")
     assert fut["timestamp"].tolist() == ["2016-02-05 00:00:00", "2016-02-06 00:00:00"]
+
+
+def test_a_keras_user_error_is_still_the_first_stderr_line(tmp_path):
+    """TensorFlow prints start-up lines on the native stderr; they must not come before the error."""
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'[data]\npath = "{RIDERSHIP}"\ntarget = "rail"\n[model]\nfamily = "linear"\n'
+                   f'[model.params]\nwindow = 5000\n[evaluation]\nhorizon = 2\n')
+    proc = run_cli("run", exp, "--out", tmp_path / "o", env={"TSDESK_LOG_DIR": str(tmp_path / "logs")})
+    _assert_user_error(proc, "too few for a window of 5000")

@@ -19,6 +19,7 @@ from pathlib import Path
 # Many small matrix products (statsmodels fits) run slower with BLAS worker threads fighting
 # over few cores; set before numpy is imported. TensorFlow has its own thread pool.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tsdesk import __version__  # noqa: E402
 from tsdesk.errors import Cancelled, UserError  # noqa: E402
@@ -207,7 +208,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def _native_stderr_to_log() -> None:
+    """Send what native libraries write to file descriptor 2 (TensorFlow's start-up lines) to a
+    log file, keeping Python's own stderr on the terminal: a user error's ``error:`` line must be
+    the first line there."""
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log = open(folder / "native-stderr.log", "ab")  # noqa: SIM115 - lives as long as the process
+        terminal = os.dup(2)
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 2)
+        sys.stderr = open(terminal, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",  # noqa: SIM115
+                          errors="backslashreplace", closefd=True)
+    except OSError:
+        pass  # no log folder: keep the chatter rather than fail
+
+
 def entry() -> None:
+    _native_stderr_to_log()
     sys.exit(main())
 
 
