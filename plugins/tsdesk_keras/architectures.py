@@ -1,8 +1,8 @@
 """The six families' network bodies (Géron ch. 15, and the Bayesian LSTM) and their trainers.
 
 Each body maps the input window to features; the shared engine adds the output layer of the
-chosen strategy, trains and forecasts. Dense layers act on 3-D tensors directly (no
-TimeDistributed) and LSTM/GRU layers keep the cuDNN-eligible defaults (tanh/sigmoid, no
+chosen strategy, trains and forecasts. Dense layers act on 3-D tensors directly (never a
+per-step wrapper layer) and LSTM/GRU layers keep the cuDNN-eligible defaults (tanh/sigmoid, no
 recurrent dropout, no unroll).
 """
 

@@ -149,7 +149,7 @@ def _import(module: str) -> str:
 
 
 def _plain(fields: dict) -> dict:
-    """Progress fields as builtins, so they pickle without numpy on the receiving side."""
+    """Progress fields as builtins, so they cross the pipe without numpy on the receiving side."""
     out = {}
     for key, value in fields.items():
         if hasattr(value, "item") and callable(value.item):
