@@ -31,7 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 from tsdesk.core import windowing  # noqa: E402
-from tsdesk.core.fileio import atomic_write_json, read_json  # noqa: E402
+from tsdesk.core.fileio import atomic_write_json, read_format_json  # noqa: E402
 from tsdesk.core.scaling import Scaler  # noqa: E402
 from tsdesk.core.series import SeriesData  # noqa: E402
 from tsdesk.errors import Cancelled, UserError  # noqa: E402
@@ -698,15 +698,7 @@ def load(folder: Path) -> KerasForecaster:
     for f in (side, path):
         if not f.exists():
             raise UserError(f"{folder} is not a saved Keras model: {f.name} is missing")
-    try:
-        meta = read_json(side)
-    except (ValueError, OSError) as exc:
-        raise UserError(f"{side} is unreadable: {exc}") from None
-    if meta.get("format") != FORMAT:
-        raise UserError(f"{side} does not describe a tsdesk Keras model")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
-        raise UserError(f"{folder} was saved by a newer tsdesk Keras plugin "
-                        f"(format {meta['version']}, this one reads {FORMAT_VERSION})")
+    meta = read_format_json(side, FORMAT, FORMAT_VERSION, "tsdesk Keras model")
     model = keras.saving.load_model(path, compile=False, safe_mode=True)
     return KerasForecaster(meta["family"], model, I.InputLayout.from_dict(meta["layout"]),
                            Scaler.from_dict(meta["scaler"]), meta["params"], meta["info"],

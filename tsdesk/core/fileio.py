@@ -62,3 +62,28 @@ def _json_default(obj: Any) -> Any:
 def read_json(path: str | Path) -> Any:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def read_format_json(path: str | Path, fmt: str, version: int, what: str) -> dict:
+    """A JSON description that names its ``format`` and ``version``, checked for both.
+
+    ``what`` names the thing for messages ("tsdesk model", "tsdesk Keras model"); every problem
+    is a user error naming the file.
+    """
+    from tsdesk.errors import UserError
+
+    path = Path(path)
+    try:
+        meta = read_json(path)
+    except (ValueError, OSError) as exc:
+        raise UserError(f"{path} is unreadable: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise UserError(f"{path} does not describe a {what}")
+    try:
+        saved = int(meta.get("version", 0))
+    except (TypeError, ValueError):
+        raise UserError(f"{path} has an unreadable format version: {meta.get('version')!r}") from None
+    if saved > version:
+        raise UserError(f"{path.parent} was saved by a newer tsdesk ({what} format {saved}; "
+                        f"this one reads {version})")
+    return meta

@@ -13,7 +13,7 @@ from tsdesk.core.backtest import forecast_future, run_backtest, score
 from tsdesk.core.conformal import adaptive_conformal, calibration_errors, split_conformal
 from tsdesk.core.dataset import DatasetSpec, load_series
 from tsdesk.core.experiment import Experiment, Split, resolve_split
-from tsdesk.core.fileio import atomic_write_json, atomic_write_text, read_json
+from tsdesk.core.fileio import atomic_write_json, atomic_write_text, read_format_json
 from tsdesk.core.forecast import ForecastResult
 from tsdesk.core.series import SeriesData
 from tsdesk.errors import UserError
@@ -194,14 +194,7 @@ def load_model(folder: str | Path, host=None) -> tuple[FittedModel, dict]:
         raise UserError(f"model folder not found: {folder}")
     if not meta_path.exists():
         raise UserError(f"{folder} is not a tsdesk model folder (no {MODEL_META})")
-    try:
-        meta = read_json(meta_path)
-    except (ValueError, OSError) as exc:
-        raise UserError(f"{meta_path} is unreadable: {exc}") from None
-    if meta.get("format") != MODEL_FORMAT:
-        raise UserError(f"{meta_path} is not a tsdesk model description")
-    if int(meta.get("version", 0)) > MODEL_FORMAT_VERSION:
-        raise UserError(f"{folder} was saved by a newer tsdesk (model format {meta['version']})")
+    meta = read_format_json(meta_path, MODEL_FORMAT, MODEL_FORMAT_VERSION, "tsdesk model")
     host = host or get_host()
     family = host.family(meta["family"])
     fitted = family.load_loader()(folder)
