@@ -123,6 +123,12 @@ def test_layout_persists_and_about_needs_no_heavy_imports(qtbot, make_window, tm
         show_about(again)
         box = again.findChild(QMessageBox, "about_dialog")
         assert box is not None and "statsmodels" in box.text()
+        assert "asking the training process" in box.text()
+        # the training process answers and the open dialog fills the GPU line in
+        qtbot.waitUntil(lambda: "trains on" in box.text(), timeout=120_000)
+        assert again.manager.service.environment["devices"]
+        gpu = again.manager.service.environment["accelerators"]
+        assert ("yes: Keras" in box.text()) == bool(gpu) and "not checked yet" not in box.text()
         box.close()
     finally:
         again.shutdown()

@@ -75,3 +75,16 @@ def test_cancelling_a_queued_job_never_runs_it(qtbot, service, tmp_path):
     qtbot.waitUntil(lambda: done == ["1"], timeout=60_000)
     qtbot.wait(200)
     assert done == ["1"] and not (tmp_path / "2").exists()
+
+
+def test_the_child_reports_its_keras_backend_and_devices(qtbot, service, tmp_path):
+    """Help > About's GPU line: the child imports Keras and lists its devices, also mid-run."""
+    import os
+
+    with qtbot.waitSignal(service.environmentChanged, timeout=120_000) as answered:
+        service.request_environment()
+    env = answered.args[0]
+    assert env == service.environment
+    assert env["backend"] == os.environ.get("KERAS_BACKEND", "tensorflow")
+    assert env["devices"] and set(env["accelerators"]) <= set(env["devices"])
+    assert env["keras"].startswith("3.")

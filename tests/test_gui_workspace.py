@@ -106,6 +106,44 @@ def test_workspace_round_trip_into_a_fresh_window(qtbot, make_window, tmp_path):
     assert train(qtbot, fresh, "naive").run_id == "3"
 
 
+def test_opening_a_workspace_over_runs_asks_to_add_or_replace(qtbot, make_window, tmp_path, monkeypatch):
+    from tsdesk.gui import workspace_io
+    from tsdesk.gui.window_extras import open_workspace_file
+
+    w = make_window()
+    a, b = _two_runs(qtbot, w, tmp_path)
+    path = workspace_io.save_workspace(w, tmp_path / "ws.zip")
+    c = train(qtbot, w, "naive", horizon=2)
+    before = [(r.run_id, r.family, r.metrics["mae"]) for r in w.manager.model.records]
+    asked = []
+
+    def answer(choice):
+        def ask(parent, count, where):
+            asked.append((count, str(where).rsplit("/", 1)[-1]))
+            return choice
+        return ask
+
+    monkeypatch.setattr(workspace_io, "ask_merge", answer(None))  # Cancel: nothing changes
+    assert not open_workspace_file(w, path)
+    assert [(r.run_id, r.family, r.metrics["mae"]) for r in w.manager.model.records] == before
+
+    monkeypatch.setattr(workspace_io, "ask_merge", answer("add"))
+    assert open_workspace_file(w, path)
+    records = w.manager.model.records
+    assert [(r.run_id, r.family) for r in records] == [("1", "naive"), ("2", "seasonal_naive"), ("3", "naive"),
+                                                       ("4", "naive"), ("5", "seasonal_naive")]
+    assert records[2] is c  # the window's own runs are kept as they were
+    assert records[3].metrics["mae"] == a.metrics["mae"] and records[4].metrics["mae"] == b.metrics["mae"]
+    assert records[4].output.run_id == "5" and len(records[4].output.future) == 3
+    assert w.forecast_view.record is records[4]
+    assert train(qtbot, w, "naive").run_id == "6"
+
+    monkeypatch.setattr(workspace_io, "ask_merge", answer("replace"))
+    assert open_workspace_file(w, path)
+    assert [r.run_id for r in w.manager.model.records] == ["1", "2"]
+    assert asked == [(3, "ws.zip"), (3, "ws.zip"), (6, "ws.zip")]
+
+
 def test_a_moved_data_file_is_asked_for(qtbot, make_window, tmp_path):
     from tsdesk.gui.workspace_io import open_workspace, save_workspace
 
@@ -215,3 +253,26 @@ def test_a_live_session_is_not_offered(qtbot, make_window, tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.parametrize("button, expected", [("Add to these runs", "add"), ("Replace them", "replace"),
+                                              ("Cancel", None)])
+def test_the_add_or_replace_question(qtbot, window, button, expected):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from tsdesk.gui.workspace_io import ask_merge
+
+    seen = []
+
+    def click():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button).click()
+
+    QTimer.singleShot(20, click)
+    assert ask_merge(window, 4, "/some/where/ws.zip") == expected
+    assert seen and seen[0].startswith("This window holds 4 run(s). Add the runs of ws.zip to them")

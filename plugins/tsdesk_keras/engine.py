@@ -32,6 +32,7 @@ import keras  # noqa: E402
 
 from tsdesk.core import windowing  # noqa: E402
 from tsdesk.core.fileio import atomic_write_json, read_format_json  # noqa: E402
+from tsdesk.compute import keras_environment  # noqa: E402
 from tsdesk.core.scaling import Scaler  # noqa: E402
 from tsdesk.core.series import SeriesData  # noqa: E402
 from tsdesk.errors import Cancelled, UserError  # noqa: E402
@@ -212,6 +213,7 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
         "train_windows": int(len(ends)), "valid_windows": int(len(v_ends)),
         "inputs": layout.column_names(data), "trainable_params": int(_count_params(model)),
         "seed": seed, "params": dict(p), "keras_backend": keras.backend.backend(), "xla": xla,
+        "environment": keras_environment(),
         "keras_version": keras.__version__, "history": monitor.history,
         "epoch_seconds": monitor.epoch_seconds, "notes": notes,
     }

@@ -1,8 +1,10 @@
 """Help > About: versions of tsdesk, Qt, PySide6, Keras and its backend, statsmodels; the GPU.
 
-Nothing heavy is imported here: versions come from ``importlib.metadata``, the Keras backend
-from the last Keras run's own report (the training process imported Keras, not the window) or
-else from ``KERAS_BACKEND``; whether a GPU is used is only known once a Keras run reported it.
+Nothing heavy is imported here: versions come from ``importlib.metadata``; the Keras backend and
+its devices (is a GPU used?) from the training process, which imports Keras anyway: it answers
+a "probe" after its warm-up (see :mod:`tsdesk.gui.child`). Until the answer is in, the dialog
+says so and fills the line in when it arrives; without one, the last Keras run's report or
+``KERAS_BACKEND`` stands in.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import os
 from importlib import metadata
 from pathlib import Path
+
+from tsdesk.compute import describe
 
 
 def _version(dist: str) -> str:
@@ -19,7 +23,8 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def about_info(records=()) -> dict[str, str]:
+def about_info(records=(), environment: dict | None = None) -> dict[str, str]:
+    """``environment``: the training process's ``tsdesk.compute.keras_environment()``."""
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 
@@ -33,22 +38,27 @@ def about_info(records=()) -> dict[str, str]:
         out = getattr(r, "output", None)
         backend = (getattr(out, "info", None) or {}).get("keras_backend") if out is not None else None
         if backend:
-            reported = (backend, r.run_id, (out.info or {}).get("devices") or (out.info or {}).get("gpu"))
+            reported = (backend, r.run_id, (out.info or {}).get("environment"))
             break
+    if environment and not environment.get("error"):
+        info["Keras backend"] = f"{environment['backend']} (Keras {environment['keras']}, in the training process)"
+        info["GPU"] = describe(environment)
+        return info
     if reported:
         info["Keras backend"] = f"{reported[0]} (as used by run {reported[1]})"
     else:
         info["Keras backend"] = f"{os.environ.get('KERAS_BACKEND', 'tensorflow')} (configured; no Keras run yet)"
-    if reported and reported[2] is not None:
-        info["GPU"] = str(reported[2])
+    if reported and reported[2]:
+        info["GPU"] = f"{describe(reported[2])} (as reported by run {reported[1]})"
     else:
         present = Path("/proc/driver/nvidia/gpus").is_dir() and any(Path("/proc/driver/nvidia/gpus").iterdir())
-        info["GPU"] = ("an NVIDIA GPU is present; " if present else "") + "not checked yet (known after training a Keras model)"
+        state = describe(environment) if environment else "not checked yet (asking the training process)"
+        info["GPU"] = ("an NVIDIA GPU is present; " if present else "") + state
     return info
 
 
-def about_text(records=()) -> str:
-    info = about_info(records)
+def about_text(records=(), environment: dict | None = None) -> str:
+    info = about_info(records, environment)
     rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in info.items())
     return ("<p><b>tsdesk</b>: forecast time series from a CSV file: explore, train models in the "
             f"background, compare them on a backtest.</p><table>{rows}</table>")
@@ -57,9 +67,28 @@ def about_text(records=()) -> str:
 def show_about(window) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    records = window.manager.model.records if getattr(window, "built", False) else []
-    box = QMessageBox(QMessageBox.Icon.Information, "About tsdesk", about_text(records), parent=window)
+    built = getattr(window, "built", False)
+    records = window.manager.model.records if built else []
+    service = window.manager.service if built else None
+    environment = service.environment if service is not None else None
+    box = QMessageBox(QMessageBox.Icon.Information, "About tsdesk", about_text(records, environment),
+                      parent=window)
     box.setObjectName("about_dialog")
     box.setTextFormat(box.textFormat().RichText)
     box.finished.connect(box.deleteLater)
+    if service is not None and environment is None:
+        # fill the GPU line in when the training process answers (it may be importing Keras)
+        def update(info):
+            box.setText(about_text(records, info))
+
+        service.environmentChanged.connect(update)
+        box.finished.connect(lambda *_: _disconnect(service.environmentChanged, update))
+        service.request_environment()
     box.open()
+
+
+def _disconnect(signal, slot) -> None:
+    try:
+        signal.disconnect(slot)
+    except (RuntimeError, TypeError):
+        pass

@@ -9,10 +9,13 @@ GUI -> child
     ("run", run_id, raw, base_dir, out_dir)
                                     ``raw`` is ``Experiment.to_dict()``; outputs go to ``out_dir``
     ("cancel", run_id)              ask that run to stop at its next ``progress.check()``
+    ("probe",)                      report the Keras backend and devices (imports Keras on a side
+                                    thread, so it is answered during a run too)
     ("quit",)                       finish and exit
 child -> GUI
     ("ready", pid)                  the process is up and listening
     ("warmed", module, error)       ``error`` is "" when the import worked
+    ("environment", info)           answer to "probe": ``tsdesk.compute.keras_environment()``
     ("started", run_id)
     ("progress", run_id, kind, fields)   every ``Progress.report`` of the trainer and the runner
     ("done", run_id, out_dir, notes)     outputs written; the GUI reads metrics.json, *.csv back
@@ -69,6 +72,9 @@ class _Child:
                     if self.current is not None and self.current[0] == msg[1]:
                         self.current[1].cancel()
                 continue
+            if msg[0] == "probe":
+                threading.Thread(target=self.probe, name="tsdesk-child-probe", daemon=True).start()
+                continue
             self.jobs.put(msg)
             if msg[0] == "quit":
                 return
@@ -91,6 +97,11 @@ class _Child:
         per-module import locks make a run that needs the same module wait for it."""
         for module in modules:
             self.chan.send("warmed", module, _import(module))
+
+    def probe(self) -> None:
+        from tsdesk.compute import keras_environment
+
+        self.chan.send("environment", keras_environment())
 
     def run(self, run_id: str, raw: dict, base_dir: str, out_dir: str) -> None:
         from tsdesk.core.experiment import experiment_from_dict

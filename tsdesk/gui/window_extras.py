@@ -185,10 +185,16 @@ def open_workspace_dialog(window) -> None:
 
 
 def open_workspace_file(window, path) -> bool:
-    from tsdesk.gui.workspace_io import open_workspace
+    from tsdesk.gui import workspace_io
 
+    merge = False
+    if window.manager.model.records:
+        choice = workspace_io.ask_merge(window, len(window.manager.model.records), path)
+        if choice is None:
+            return False
+        merge = choice == "add"
     try:
-        open_workspace(window, path)
+        workspace_io.open_workspace(window, path, merge=merge)
     except UserError as exc:
         _error(window, exc)
         return False

@@ -82,6 +82,7 @@ class TrainingWorker(QObject):
     runDone = Signal(str, object)  # run_id, RunOutput
     runFailed = Signal(str, str, str, str)  # run_id, kind ("user"/"internal"), message, details
     runCancelled = Signal(str)
+    environmentReady = Signal(object)  # dict: tsdesk.compute.keras_environment() in the child
 
     def __init__(self, warm_modules: list[str] | None = None, log_path: str | None = None) -> None:
         super().__init__()
@@ -92,6 +93,7 @@ class TrainingWorker(QObject):
         self._cancel: set[str] = set()
         self._dropped: list[str] = []  # queued runs cancelled, to be reported from this thread
         self._stop = False
+        self._probe = False  # a "probe" to send from the worker thread
         self._ctx = multiprocessing.get_context("spawn")
         self._proc = None
         self._conn = None
@@ -125,6 +127,13 @@ class TrainingWorker(QObject):
             self._pending.clear()
             self._cond.notify_all()
 
+    def request_environment(self) -> None:
+        """Ask the child which Keras backend and devices it trains on; ``environmentReady``
+        answers (within seconds: the child may have to import Keras first)."""
+        with self._cond:
+            self._probe = True
+            self._cond.notify_all()
+
     def queued(self) -> list[str]:
         with self._cond:
             return [j.run_id for j in self._pending]
@@ -137,7 +146,7 @@ class TrainingWorker(QObject):
         try:
             while True:
                 with self._cond:
-                    if not self._pending and not self._stop and not self._dropped:
+                    if not (self._pending or self._stop or self._dropped or self._probe):
                         self._cond.wait(0.05)
                     if self._stop:
                         break
@@ -145,6 +154,7 @@ class TrainingWorker(QObject):
                     if job is not None:
                         self.current = job.run_id
                 self._report_dropped()
+                self._send_probe()
                 if job is None:
                     self._pump_idle()
                     continue
@@ -163,6 +173,13 @@ class TrainingWorker(QObject):
         for run_id in dropped:
             self.runCancelled.emit(run_id)
 
+    def _send_probe(self) -> None:
+        with self._cond:
+            wanted, self._probe = self._probe, False
+        if wanted and not self._send(("probe",)):
+            with self._cond:
+                self._probe = True  # the child is being restarted: ask the next one
+
     def _start_child(self) -> None:
         self.childState.emit("starting")
         parent, child = self._ctx.Pipe(duplex=True)
@@ -177,6 +194,7 @@ class TrainingWorker(QObject):
         self.child_pid = proc.pid
         if self.warm_modules:
             self._send(("warm", self.warm_modules))
+            self._send(("probe",))  # after the warm-up's imports, this costs little
 
     def _stop_child(self) -> None:
         if self._proc is None:
@@ -251,6 +269,8 @@ class TrainingWorker(QObject):
             self.childState.emit("importing " + ", ".join(self.warm_modules) if self.warm_modules else "ready")
         elif msg[0] == "warmed" and msg[1] == self.warm_modules[-1]:
             self.childState.emit("ready")
+        elif msg[0] == "environment":
+            self.environmentReady.emit(msg[1])
 
     def _run(self, job: RunJob) -> None:
         if not self._alive() or not self._send(("run", job.run_id, job.raw, job.base_dir, job.out_dir)):
@@ -270,6 +290,7 @@ class TrainingWorker(QObject):
                 self._send(("cancel", job.run_id))
                 cancel_sent = time.monotonic()
             self._report_dropped()
+            self._send_probe()
             if cancel_sent is not None and time.monotonic() - cancel_sent > CANCEL_GRACE_S:
                 self._restart_child()
                 self.runCancelled.emit(job.run_id)
@@ -294,7 +315,7 @@ class TrainingWorker(QObject):
                     return
                 continue
             kind = msg[0]
-            if kind in ("ready", "warmed"):
+            if kind in ("ready", "warmed", "environment"):
                 self._state_message(msg)
             elif msg[1] != job.run_id:
                 continue  # a late message from a run that was already given up
@@ -325,6 +346,8 @@ class TrainingWorker(QObject):
 class TrainingService(QObject):
     """Owns the worker and its thread; what the window uses. Re-exposes the worker's signals."""
 
+    environmentChanged = Signal(object)  # the child's environment, emitted on the GUI thread
+
     def __init__(self, warm_modules: list[str] | None = None, parent: QObject | None = None,
                  log_path: str | None = None) -> None:
         super().__init__(parent)
@@ -335,6 +358,18 @@ class TrainingService(QObject):
         self.thread.started.connect(self.worker.serve)
         self._started = False
         self._closed = False
+        self.environment: dict | None = None  # the child's Keras backend and devices, once known
+        self.worker.environmentReady.connect(self._environment)
+
+    def _environment(self, info: dict) -> None:
+        self.environment = dict(info)
+        self.environmentChanged.emit(self.environment)
+
+    def request_environment(self) -> None:
+        """Start the worker if needed and ask the child; ``environmentChanged`` answers."""
+        self.start()
+        if not self._closed:
+            self.worker.request_environment()
 
     def start(self) -> None:
         """Start the worker and its child; call soon after the window shows, not before.

@@ -143,8 +143,30 @@ def save_workspace(window, path: str | Path) -> Path:
     return write_workspace(path, manifest, folders)
 
 
-def open_workspace(window, path: str | Path, ask: Callable | None = None, load_data: bool = True) -> list[str]:
-    """Replace the window's runs by the workspace's; returns the run ids opened."""
+def ask_merge(parent, count: int, path: str | Path) -> str | None:
+    """Opening a workspace while runs are in the window: "add" them to the workspace's,
+    "replace" them, or None (cancel)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "Open workspace",
+                      f"This window holds {count} run(s). Add the runs of {Path(path).name} to them, "
+                      f"or replace them? Replaced runs not saved in a workspace are gone from "
+                      f"this window.", QMessageBox.StandardButton.Cancel, parent)
+    add = box.addButton("Add to these runs", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Replace them", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(add)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is None or box.buttonRole(clicked) == QMessageBox.ButtonRole.RejectRole:
+        return None
+    return "add" if clicked is add else "replace"
+
+
+def open_workspace(window, path: str | Path, ask: Callable | None = None, load_data: bool = True,
+                   merge: bool = False) -> list[str]:
+    """Replace the window's runs by the workspace's (``merge``: add them after the window's own,
+    numbered on from its last run, and keep the data already loaded); returns the run ids
+    opened."""
     from tsdesk.core.dataset import DatasetSpec, load_series
     from tsdesk.core.experiment import load_experiment
     from tsdesk.core.workspace_file import read_workspace
@@ -180,8 +202,12 @@ def open_workspace(window, path: str | Path, ask: Callable | None = None, load_d
     data_path = locate(data.get("path"))
     series_cache: dict[tuple, Any] = {}
     records = []
+    model = manager.model
+    next_id = manager._next
     for run in manifest["runs"]:
         run_id = str(run["id"])
+        if merge:  # the window's own runs keep their numbers
+            run_id, next_id = str(next_id), next_id + 1
         folder = run.get("folder")
         exp, series, output = None, None, None
         if folder and (Path(folder) / "experiment.toml").exists():
@@ -219,9 +245,8 @@ def open_workspace(window, path: str | Path, ask: Callable | None = None, load_d
                            started_at=(now - float(seconds)) if seconds is not None else None,
                            finished_at=now if seconds is not None else None)
         records.append(record)
-    model = manager.model
     model.beginResetModel()
-    model.records = records
+    model.records = (list(model.records) if merge else []) + records
     model.endResetModel()
     ids = [int(r.run_id) for r in records if r.run_id.isdigit()]
     manager._next = max(ids + [manager._next - 1]) + 1
@@ -231,6 +256,8 @@ def open_workspace(window, path: str | Path, ask: Callable | None = None, load_d
     if done:
         last = done[-1]
         window.forecast_view.show_run(last, window.host.families.get(last.family))
+    if merge and window.data_panel.state is not None:
+        load_data = False  # the data being worked on stays
     if load_data and data_path:
         spec = None
         if data.get("target"):
