@@ -51,6 +51,8 @@ def test_family_by_strategy_trains_two_epochs_and_reloads(family, strategy, tmp_
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["mae_by_horizon"]) == {"1", "2", "3"} and metrics["mae"] > 0
     assert metrics["epochs"] == 2
+    # the Bayesian LSTM's own intervals; the others are calibrated on the validation period
+    assert metrics["intervals"] == ("bayes_by_backprop" if family == "bayesian_lstm" else "split")
 
     fitted, meta = load_model(out / "model")
     assert meta["family"] == family and meta["params"]["strategy"] == strategy

@@ -173,7 +173,7 @@ def test_runner_passes_mc_dropout_and_auto_conformal_leaves_its_intervals(tmp_pa
     params = {"window": 14, "max_epochs": 3, "dropout": 0.2, "mc_samples": 30}
     run = run_experiment(_experiment(path, *spans, params, intervals="mc_dropout"))
     assert run.fitted.has_intervals and run.fitted.info["intervals"] == "mc_dropout"
-    assert run.metrics["intervals"] == "model"  # not replaced by the auto conformal intervals
+    assert run.metrics["intervals"] == "mc_dropout"  # not replaced by the auto conformal intervals
     assert 0.5 < run.metrics["coverage"]["95"] <= 1.0 and run.metrics["mean_width"]["95"] > 0
     assert sorted(run.metrics["calibration"], key=int)[0] == "10"
     assert run.future is not None and set(run.future.upper) == {80, 95}

@@ -77,11 +77,14 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, out_dir: s
     metrics["calibration"] = dict(metrics["coverage"])  # nominal level -> empirical coverage
     for key in ("coverage", "mean_width", "interval_score", "pinball"):
         metrics[key] = {lv: v for lv, v in metrics[key].items() if int(lv) in exp.levels}
-    metrics["intervals"] = conformal_mode or ("model" if result.levels else "none")
+    info = getattr(fitted, "info", {}) or {}
+    # how the intervals were made: "split"/"adaptive" conformal, the model's own method when it
+    # names one ("mc_dropout", "bayes_by_backprop"), else "model"; "none" without intervals
+    own = info.get("intervals") if info.get("intervals") not in (None, "none") else "model"
+    metrics["intervals"] = conformal_mode or (own if result.levels else "none")
     result = _keep_levels(result, exp.levels)
     metrics["train_seconds"] = round(train_seconds, 4)
     metrics["backtest_seconds"] = round(backtest_seconds, 4)
-    info = getattr(fitted, "info", {}) or {}
     if "epochs" in info:
         metrics["epochs"] = info["epochs"]
     run = RunResult(exp, series, split, fitted, result, metrics, params, list(split.notes) + list(series.notes))
