@@ -118,6 +118,10 @@ def test_layout_persists_and_about_needs_no_heavy_imports(qtbot, make_window, tm
 
         info = about_info()
         assert info["tsdesk"] and info["Qt"] and info["PySide6"]
+        from importlib import metadata
+
+        assert info["TensorFlow"] == metadata.version(next(d for d in ("tensorflow", "tensorflow-cpu")
+                                                           if _installed(d)))
         assert "Keras backend" in info and "GPU" in info
         assert "not checked yet" in info["GPU"]
         show_about(again)
@@ -169,3 +173,13 @@ def test_file_menu_actions_save_and_export_through_their_dialogs(qtbot, window, 
     assert pd.read_csv(tmp_path / "runs.csv")["MAE"].iloc[0] == pytest.approx(record.metrics["mae"])
     assert (tmp_path / "m" / "tsdesk-model.json").exists()
     assert w.settings.value("last_dir") == str(tmp_path)
+
+
+def _installed(dist: str) -> bool:
+    from importlib import metadata
+
+    try:
+        metadata.version(dist)
+        return True
+    except metadata.PackageNotFoundError:
+        return False

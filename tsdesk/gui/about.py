@@ -16,11 +16,14 @@ from pathlib import Path
 from tsdesk.compute import describe
 
 
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+def _version(*dists: str) -> str:
+    """The version of the first of ``dists`` installed (TensorFlow ships under several names)."""
+    for dist in dists:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
 
 
 def about_info(records=(), environment: dict | None = None) -> dict[str, str]:
@@ -31,7 +34,9 @@ def about_info(records=(), environment: dict | None = None) -> dict[str, str]:
     from tsdesk import __version__
 
     info = {"tsdesk": __version__, "Qt": qVersion(), "PySide6": pyside_version,
-            "Keras": _version("keras"), "TensorFlow": _version("tensorflow"), "statsmodels": _version("statsmodels"),
+            "Keras": _version("keras"),
+            "TensorFlow": _version("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel"),
+            "statsmodels": _version("statsmodels"),
             "pyqtgraph": _version("pyqtgraph"), "numpy": _version("numpy"), "pandas": _version("pandas")}
     reported = None
     for r in reversed(list(records)):

@@ -2,7 +2,7 @@
 
 Data, Explore (ACF/PACF and STL), Train (the SARIMA and a Keras form, a finished
 seasonal-naive run, a Keras run mid-training when Keras is installed), Forecast (with the
-crosshair read-out). For looking at the GUI without a
+crosshair read-out), Compare, and Help > About once the training process told its devices. For looking at the GUI without a
 screen: ``xvfb-run -a -s "-screen 0 1600x1000x24" python -m tsdesk.gui.shots shots/``.
 Module level imports stay light: the training child may import this module as ``__main__``.
 """
@@ -101,6 +101,21 @@ def take(out: Path, size: tuple[int, int] = (1400, 900)) -> list[Path]:
             _wait(app, lambda: keras_run.status in ("done", "failed", "cancelled"), 300, "the Keras run")
             w.show_tab("forecast")
             shot("forecast-keras")
+            w.show_tab("compare")
+            w.compare_panel.select_runs([run_id, keras_run.run_id])
+            shot("compare")
+        from PySide6.QtWidgets import QMessageBox
+
+        from tsdesk.gui.about import show_about
+
+        show_about(w)
+        box = w.findChild(QMessageBox, "about_dialog")
+        _wait(app, lambda: "trains on" in box.text() or "unknown" in box.text(), 120, "the GPU line")
+        _settle(app)
+        path = out / f"{len(saved) + 1:02d}-about.png"
+        box.grab().save(str(path))
+        saved.append(path)
+        box.close()
     finally:
         w.close()
         w.shutdown()
