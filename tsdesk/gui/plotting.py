@@ -31,9 +31,27 @@ def from_seconds(x: float) -> pd.Timestamp:
     return pd.Timestamp(int(round(x * 1e9)))
 
 
+class DateAxis(pg.DateAxisItem):
+    """pyqtgraph's date axis without labels that collide: a finer tick (day 30) right next to a
+    coarser one (Dec) is dropped, as the two labels would print over each other."""
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        taken: list[float] = []
+        out = []
+        for spacing, values in levels:
+            if taken and len(values) > 1:  # the labels' real step (spacing x the skip factor)
+                step = float(np.min(np.diff(values)))
+                near = np.min(np.abs(np.subtract.outer(np.asarray(values, float), taken)), axis=1)
+                values = [v for v, d in zip(values, near) if d >= 0.6 * step]
+            taken.extend(values)
+            out.append((spacing, values))
+        return out
+
+
 def date_plot(title: str = "", parent=None) -> pg.PlotWidget:
     """A plot widget with a date axis that shows the data's own wall-clock times."""
-    axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+    axis = DateAxis(orientation="bottom", utcOffset=0)
     w = pg.PlotWidget(parent=parent, axisItems={"bottom": axis}, title=title or None)
     fast(w.getPlotItem())
     w.showGrid(x=True, y=True, alpha=0.2)
