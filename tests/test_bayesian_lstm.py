@@ -133,10 +133,14 @@ def test_save_then_load_in_safe_mode_forecasts_identically(model, tmp_path, monk
     assert seen == [True] and loaded.has_intervals
     data = make_series()
     x, y = model.forecast(data, ORIGINS, H, [80, 95]), loaded.forecast(data, ORIGINS, H, [80, 95])
-    np.testing.assert_array_equal(x.mean, y.mean)
+    # identical on TensorFlow; JAX compiles the loaded model's sampling passes apart, so float32
+    # rounding may differ there (about 1e-9 relative, seen)
+    same = (np.testing.assert_array_equal if E.keras.backend.backend() == "tensorflow"
+            else lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6))
+    same(x.mean, y.mean)
     for level in (80, 95):
-        np.testing.assert_array_equal(x.lower[level], y.lower[level])
-        np.testing.assert_array_equal(x.upper[level], y.upper[level])
+        same(x.lower[level], y.lower[level])
+        same(x.upper[level], y.upper[level])
     kinds = {type(layer).__name__ for layer in loaded.model.layers}
     assert {"BayesianLSTM", "GaussianHead"} <= kinds
 

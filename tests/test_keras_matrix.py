@@ -57,5 +57,8 @@ def test_family_by_strategy_trains_two_epochs_and_reloads(family, strategy, tmp_
     fitted, meta = load_model(out / "model")
     assert meta["family"] == family and meta["params"]["strategy"] == strategy
     again = run_backtest(fitted, run.series, run.split.bt_start, run.split.bt_stop, H, [], run.params)
-    np.testing.assert_array_equal(again.mean, run_backtest(run.fitted, run.series, run.split.bt_start,
-                                                           run.split.bt_stop, H, [], run.params).mean)
+    before = run_backtest(run.fitted, run.series, run.split.bt_start, run.split.bt_stop, H, [], run.params)
+    if info["keras_backend"] == "tensorflow" or family != "bayesian_lstm":
+        np.testing.assert_array_equal(again.mean, before.mean)
+    else:  # JAX compiles the loaded Bayesian LSTM's sampling passes apart: float32 rounding differs
+        np.testing.assert_allclose(again.mean, before.mean, rtol=1e-6)

@@ -44,6 +44,8 @@ COURSE = {"optimizer": "sgd", "momentum": 0.9, "loss": "huber", "patience": 50, 
 CANDIDATES = {
     "adam-1e-3": {"optimizer": "adam", "learning_rate": 0.001, "reduce_lr_on_plateau": False,
                   "patience": 10, "max_epochs": 100},
+    "adam-1e-3-p20-rlrop": {"optimizer": "adam", "learning_rate": 0.001, "reduce_lr_on_plateau": True,
+                            "patience": 20, "max_epochs": 200},
     "adam-3e-3-rlrop": {"optimizer": "adam", "learning_rate": 0.003, "reduce_lr_on_plateau": True,
                         "patience": 20, "max_epochs": 200},
     "adam-1e-2-rlrop": {"optimizer": "adam", "learning_rate": 0.01, "reduce_lr_on_plateau": True,
