@@ -24,6 +24,8 @@ from tsdesk_keras import bayes as B
 from tsdesk_keras import engine as E
 from tsdesk_keras.sampling import central_probs, mixture_quantiles
 
+from keras_helpers import assert_same_forecasts, to_numpy
+
 N = 300
 H = 3
 BASE = {"window": 14, "units": 8, "max_epochs": 6, "batch_size": 32, "mc_samples": 40}
@@ -133,10 +135,7 @@ def test_save_then_load_in_safe_mode_forecasts_identically(model, tmp_path, monk
     assert seen == [True] and loaded.has_intervals
     data = make_series()
     x, y = model.forecast(data, ORIGINS, H, [80, 95]), loaded.forecast(data, ORIGINS, H, [80, 95])
-    # identical on TensorFlow; JAX compiles the loaded model's sampling passes apart, so float32
-    # rounding may differ there (about 1e-9 relative, seen)
-    same = (np.testing.assert_array_equal if E.keras.backend.backend() == "tensorflow"
-            else lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6))
+    same = assert_same_forecasts
     same(x.mean, y.mean)
     for level in (80, 95):
         same(x.lower[level], y.lower[level])
@@ -204,9 +203,9 @@ def test_with_vanishing_sigma_the_layer_is_an_lstm_with_the_mean_weights():
     layer.build(x.shape)
     lstm = keras.layers.LSTM(5, return_sequences=True)
     lstm.build(x.shape)
-    lstm.set_weights([np.asarray(layer.kernel_mu), np.asarray(layer.recurrent_mu), np.asarray(layer.bias_mu)])
-    np.testing.assert_allclose(np.asarray(layer(x)), np.asarray(lstm(x)), atol=1e-5)
-    assert np.asarray(layer.bias_mu)[5:10].tolist() == [1.0] * 5  # forget gate bias 1
+    lstm.set_weights([to_numpy(layer.kernel_mu), to_numpy(layer.recurrent_mu), to_numpy(layer.bias_mu)])
+    np.testing.assert_allclose(to_numpy(layer(x)), to_numpy(lstm(x)), atol=1e-5)
+    assert to_numpy(layer.bias_mu)[5:10].tolist() == [1.0] * 5  # forget gate bias 1
 
 
 def test_weights_are_drawn_once_per_pass_not_per_time_step(monkeypatch):
@@ -217,11 +216,11 @@ def test_weights_are_drawn_once_per_pass_not_per_time_step(monkeypatch):
     real = keras.random.normal
     monkeypatch.setattr(keras.random, "normal",
                         lambda shape, **kw: draws.append(tuple(shape)) or real(shape, **kw))
-    training = np.asarray(layer(x, training=True))
+    training = to_numpy(layer(x, training=True))
     assert draws == [(2, 16), (4, 16), (16,)]  # kernel, recurrent kernel, bias: 3 draws, 12 steps
     np.testing.assert_allclose(training, np.repeat(training[:1], 6, axis=0), atol=1e-6)  # one per batch
     draws.clear()
-    predicting = np.asarray(layer(x, training=False))
+    predicting = to_numpy(layer(x, training=False))
     assert [d[0] for d in draws] == [6, 6, 6]  # one draw per row: 6 copies, 6 Monte-Carlo passes
     assert len({tuple(np.round(row, 6)) for row in predicting}) == 6
 

@@ -21,6 +21,8 @@ from tsdesk_keras import architectures as A
 from tsdesk_keras import engine as E
 from tsdesk_keras.inputs import InputLayout
 
+from keras_helpers import assert_same_forecasts, to_numpy
+
 N = 240
 H = 4
 FAST = {"window": 14, "max_epochs": 2, "batch_size": 32}
@@ -395,11 +397,11 @@ def test_layer_normalised_cell_normalises_then_activates(by_family):
     x = np.random.default_rng(0).normal(size=(3, cell.kernel.shape[0])).astype("float32")
     h = np.random.default_rng(1).normal(size=(3, cell.units)).astype("float32")
     out, _ = cell(x, [h])
-    w = {v.path.split("/")[-1]: np.asarray(v.value) for v in cell.weights}
+    w = {v.path.split("/")[-1]: to_numpy(v.value) for v in cell.weights}
     z = x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"]
     z = (z - z.mean(1, keepdims=True)) / np.sqrt(z.var(1, keepdims=True) + cell.epsilon)
     z = z * w["gamma"] + w["beta"]
-    np.testing.assert_allclose(np.asarray(out), np.tanh(z), atol=1e-5)
+    np.testing.assert_allclose(to_numpy(out), np.tanh(z), atol=1e-5)
 
 
 def test_strided_conv_outputs_see_exactly_the_rows_up_to_their_position():
@@ -408,14 +410,14 @@ def test_strided_conv_outputs_see_exactly_the_rows_up_to_their_position():
     assert layout.positions == (4, 6, 8, 10, 12, 14)  # one row cropped, kernel 4, stride 2
     model = E.build_model(A.CONV_GRU, params, layout)
     x = np.random.default_rng(0).normal(size=(1, 15, 1)).astype("float32")
-    base = np.asarray(model(x))
+    base = to_numpy(model(x))
     for j, pos in enumerate(layout.positions):
         at, after = x.copy(), x.copy()
         at[0, pos] += 1.0
-        assert not np.allclose(np.asarray(model(at))[0, j], base[0, j])  # output j sees row pos
+        assert not np.allclose(to_numpy(model(at))[0, j], base[0, j])  # output j sees row pos
         if pos + 1 < 15:
             after[0, pos + 1] += 1.0
-            np.testing.assert_array_equal(np.asarray(model(after))[0, :j + 1], base[0, :j + 1])
+            np.testing.assert_array_equal(to_numpy(model(after))[0, :j + 1], base[0, :j + 1])
 
 
 def test_conv_gru_seq2seq_trains_on_aligned_targets(by_family):
@@ -489,8 +491,8 @@ def test_xla_trained_model_forecasts_like_its_saved_copy(monkeypatch, tmp_path):
     assert fitted.info["xla"] is True
     fitted.save(tmp_path)
     data = make_series()
-    np.testing.assert_array_equal(E.load(tmp_path).forecast(data, ORIGINS, H, []).mean,
-                                  fitted.forecast(data, ORIGINS, H, []).mean)
+    assert_same_forecasts(E.load(tmp_path).forecast(data, ORIGINS, H, []).mean,
+                          fitted.forecast(data, ORIGINS, H, []).mean)
 
 
 # --- the host's plugin contract --------------------------------------------------------------

@@ -45,7 +45,7 @@ def _family(name: str, title: str, description: str, own: tuple[Param, ...],
 
 
 BAYESIAN_TRAINING = training_params(
-    learning_rate=0.005, max_epochs=60, patience=0, batch_size=32,
+    learning_rate=0.005, max_epochs=60, patience=0, batch_size=32, reduce_lr=False,
     loss=Param("loss", "choice", "nll", choices=("nll",), group="Training",
                help="Negative log-likelihood of the targets under the forecast Gaussians (mean and "
                     "scale of every step), plus the weighted KL divergence of the weight "

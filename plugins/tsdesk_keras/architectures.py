@@ -19,8 +19,16 @@ from tsdesk_keras.engine import Architecture, KerasForecaster, train
 from tsdesk_keras.layers import LastStep, LNSimpleRNNCell
 
 
+def layer_seed(p) -> int | None:
+    """The next seed for a layer that draws dropout masks (see ``engine.build_model``). Seeded
+    dropout is what makes Monte-Carlo dropout forecasts repeatable on every backend: PyTorch's
+    Keras backend draws unseeded dropout from its global generator."""
+    seeds = p.get("layer_seeds")
+    return next(seeds) if seeds is not None else None
+
+
 def _dropout(x, p):
-    return layers.Dropout(p["dropout"])(x) if p["dropout"] else x
+    return layers.Dropout(p["dropout"], seed=layer_seed(p))(x) if p["dropout"] else x
 
 
 def _stack(x, n_layers: int, sequences: bool, make):
@@ -46,7 +54,7 @@ def linear_body(x, p, sequences, out):
 
 def simple_rnn_body(x, p, sequences, out):
     def make(return_sequences):
-        kw = dict(dropout=p["dropout"], recurrent_dropout=p["recurrent_dropout"])
+        kw = dict(dropout=p["dropout"], recurrent_dropout=p["recurrent_dropout"], seed=layer_seed(p))
         if p["layer_norm"]:
             return layers.RNN(LNSimpleRNNCell(p["units"], **kw), return_sequences=return_sequences)
         return layers.SimpleRNN(p["units"], return_sequences=return_sequences, **kw)
@@ -60,7 +68,7 @@ def lstm_gru_body(x, p, sequences, out):
     cell = layers.LSTM if p["cell"] == "lstm" else layers.GRU
 
     def make(return_sequences):
-        layer = cell(p["units"], dropout=p["dropout"], return_sequences=return_sequences)
+        layer = cell(p["units"], dropout=p["dropout"], return_sequences=return_sequences, seed=layer_seed(p))
         return layers.Bidirectional(layer) if p["bidirectional"] else layer
     return _stack(x, p["layers"], sequences, make)
 
@@ -93,7 +101,7 @@ def conv_gru_body(x, p, sequences, out):
     if crop:
         x = layers.Cropping1D((crop, 0))(x)
     x = layers.Conv1D(p["filters"], p["kernel_size"], strides=p["strides"], activation="relu")(x)
-    return layers.GRU(p["units"], dropout=p["dropout"], return_sequences=sequences)(x)
+    return layers.GRU(p["units"], dropout=p["dropout"], return_sequences=sequences, seed=layer_seed(p))(x)
 
 
 def check_conv_gru(p):

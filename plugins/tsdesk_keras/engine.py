@@ -17,6 +17,7 @@ Model code uses ``keras``, ``keras.layers`` and ``keras.ops`` only, so every Ker
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -161,7 +162,7 @@ def train(task: TrainingTask, progress: Progress, arch: Architecture) -> "KerasF
 
     seed = int(p["seed"]) if p["seed"] is not None else int(task.seed)
     keras.utils.set_random_seed(seed)
-    model = build_model(arch, p, layout, mc_dropout=mc_dropout)
+    model = build_model(arch, p, layout, mc_dropout=mc_dropout, seed=seed)
     jit = use_xla(len(ends) * layout.window, p["max_epochs"], p["patience"]) if arch.xla else False
     df = _student_df(p)
     _compile(model, p, jit_compile=jit, head=arch.head, df=df)
@@ -268,14 +269,19 @@ def _layout(arch: Architecture, p: dict, task: TrainingTask) -> I.InputLayout:
                          task.data.X_future.shape[1], positions)
 
 
-def build_model(arch: Architecture, p: dict, layout: I.InputLayout, mc_dropout: bool = False) -> keras.Model:
-    """Input window -> family body -> output layer of the strategy."""
+def build_model(arch: Architecture, p: dict, layout: I.InputLayout, mc_dropout: bool = False,
+                seed: int | None = None) -> keras.Model:
+    """Input window -> family body -> output layer of the strategy. With ``seed``, every layer
+    that drops units gets its own seed from ``p["layer_seeds"]`` (``architectures.layer_seed``)."""
+    if seed is not None:
+        p = {**p, "layer_seeds": itertools.count(seed * 1009 % (2**31 - 1) + 1)}
     inputs = keras.Input(shape=(layout.window, layout.n_inputs), name="window")
     sequences = layout.strategy == "seq2seq"
     moved = mc_dropout and arch.mc_head_dropout and p.get("dropout", 0) > 0
     x = arch.body(inputs, {**p, "dropout": 0.0} if moved else p, sequences, layout.out_steps)
     if moved:
-        x = keras.layers.Dropout(p["dropout"], name="mc_dropout")(x)
+        seeds = p.get("layer_seeds")
+        x = keras.layers.Dropout(p["dropout"], name="mc_dropout", seed=next(seeds) if seeds else None)(x)
     if arch.head == "gaussian":
         x = keras.layers.Dense(2 * layout.out_steps, name="forecast")(x)
         x = B.GaussianHead(name="gaussian")(x)

@@ -49,12 +49,17 @@ def mc_samples_param(default: int = 100, group: str = "Training", help: str = MC
 
 def training_params(optimizer: str = "adam", learning_rate: float = 0.001,
                     loss: Param | None = None, mc_samples: Param | None = None,
-                    max_epochs: int = 100, patience: int = 10, batch_size: int = 32,
-                    helps: dict[str, str] | None = None,
+                    max_epochs: int = 200, patience: int = 20, batch_size: int = 32,
+                    reduce_lr: bool = True, helps: dict[str, str] | None = None,
                     dropout_help: str | None = None) -> tuple[Param, ...]:
     """The Training group; a family may replace the loss choice or the Monte-Carlo samples
-    parameter, change the epoch, patience and batch defaults, and reword help texts (``helps``:
-    parameter name -> help; ``dropout_help`` is short for ``helps={"dropout": ...}``)."""
+    parameter, change the epoch, patience, batch and learning-rate schedule defaults, and reword
+    help texts (``helps``: parameter name -> help; ``dropout_help`` is short for
+    ``helps={"dropout": ...}``).
+
+    The defaults (adam, learning rate 0.001 halved on plateaus, patience 20, up to 200 epochs,
+    batches of 32) were chosen by measuring candidates over seeds on the daily sample: see
+    docs/defaults.md and tuning/sweep.py."""
     loss = loss or Param(
         "loss", "choice", "huber", choices=LOSSES, group="Training",
         help="Training loss on the scaled target: huber (the book's choice: squared for "
@@ -86,7 +91,7 @@ def training_params(optimizer: str = "adam", learning_rate: float = 0.001,
               help="Early stopping: stop after this many epochs without a better validation "
                    "MAE, and restore the weights of the best epoch. 0 trains all max epochs "
                    "(the best epoch's weights are still restored)."),
-        Param("reduce_lr_on_plateau", "bool", False, group="Training",
+        Param("reduce_lr_on_plateau", "bool", reduce_lr, group="Training",
               label="reduce learning rate on plateau",
               help="Halve the learning rate when the validation MAE has not improved for half "
                    "the patience (at least 2 epochs)."),
