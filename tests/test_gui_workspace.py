@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -276,3 +279,50 @@ def test_the_add_or_replace_question(qtbot, window, button, expected):
     QTimer.singleShot(20, click)
     assert ask_merge(window, 4, "/some/where/ws.zip") == expected
     assert seen and seen[0].startswith("This window holds 4 run(s). Add the runs of ws.zip to them")
+
+
+def test_killed_in_the_middle_of_a_run_the_next_launch_restores_the_finished_runs(tmp_path):
+    """The real thing, in processes of their own: a session is killed with SIGKILL while a Keras
+    model trains; its training process stops too, and the next launch restores every finished
+    run with its metrics. Only the run in progress is lost."""
+    import signal
+
+    from tsdesk.gui.workspace_io import pid_alive
+
+    script = Path(__file__).with_name("crash_session.py")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TSDESK_AUTOSAVE": str(tmp_path / "autosave"),
+           "TSDESK_WORKSPACE": str(tmp_path / "runs"), "CRASH_SETTINGS": str(tmp_path / "settings.ini"),
+           "TSDESK_WARM": "0"}
+    (tmp_path / "data").mkdir()
+    csv = write_csv(tmp_path / "data" / "sales.csv", n=400)
+    first = subprocess.Popen([sys.executable, str(script), "first", str(csv)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = ""
+        while not line.startswith("RUNNING"):
+            line = first.stdout.readline()
+            assert line or first.poll() is None, "the first session ended before its Keras run started"
+        state = json.loads(line.split(" ", 1)[1])
+        assert pid_alive(state["child"])
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    # The orphaned training process notices and stops its run instead of training on.
+    deadline = time.monotonic() + 15
+    while pid_alive(state["child"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if pid_alive(state["child"]):
+        os.kill(state["child"], signal.SIGKILL)  # leave no orphan behind, then fail
+        pytest.fail("the training process outlived its window")
+
+    second = subprocess.run([sys.executable, str(script), "second"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert second.returncode == 0, second.stderr[-2000:]
+    restored = json.loads(next(line for line in second.stdout.splitlines()
+                               if line.startswith("RESTORED")).split(" ", 1)[1])
+    assert len(restored["questions"]) == 1 and "did not exit cleanly" in restored["questions"][0]
+    assert restored["ids"] == ["1", "2"]
+    assert [(r["id"], r["family"], r["status"], r["mae"]) for r in restored["runs"]] == \
+        [(d["id"], d["family"], "done", d["mae"]) for d in state["done"]]
+    assert state["running"] == "3"  # the Keras run in progress is the only one lost
+    assert list((tmp_path / "autosave").glob("session-*.json")) == []  # the second exited cleanly

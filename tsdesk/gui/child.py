@@ -64,6 +64,11 @@ class _Child:
             try:
                 msg = self.conn.recv()
             except (EOFError, OSError):
+                # The window is gone (closed, crashed or killed): nobody will read this run's
+                # result, so stop it at its next check instead of training on for nothing.
+                with self.lock:
+                    if self.current is not None:
+                        self.current[1].cancel()
                 self.jobs.put(("quit",))
                 return
             if msg[0] == "cancel":
