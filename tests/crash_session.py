@@ -16,13 +16,9 @@ import time
 
 
 def wait(app, cond, timeout=180.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return
-        time.sleep(0.01)
-    raise TimeoutError
+    from tsdesk.gui.shots import _wait
+
+    _wait(app, cond, timeout, "the session")
 
 
 def window(app):

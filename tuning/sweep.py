@@ -73,7 +73,7 @@ def study_defaults() -> dict[str, dict]:
 def study_shipped() -> dict[str, dict]:
     """The defaults as shipped: only window, units and columns given (the issue's check)."""
     out = {f"{fam}/target": _config(fam, dict(own)) for fam, own in FAMILIES.items()}
-    out["simple_rnn/covariates+day_type"] = _config("simple_rnn", {"units": 32}, COVARIATES)
+    out.update({f"{fam}/covariates+day_type": _config(fam, dict(own), COVARIATES) for fam, own in FAMILIES.items()})
     out["seasonal_naive"] = _config("seasonal_naive", {"season": 7})
     return out
 
@@ -89,7 +89,15 @@ def study_course() -> dict[str, dict]:
     }
 
 
-STUDIES = {"defaults": study_defaults, "shipped": study_shipped, "course": study_course}
+def study_linear() -> dict[str, dict]:
+    """The linear model's starting learning rate, with covariates and a day type known ahead
+    (window 56 x 47 inputs: 2,632 weights per output step)."""
+    return {f"linear/covariates+day_type/lr-{lr}": _config("linear", {"learning_rate": lr}, COVARIATES)
+            for lr in (0.01, 0.003, 0.001)}
+
+
+STUDIES = {"defaults": study_defaults, "shipped": study_shipped, "course": study_course,
+           "linear": study_linear}
 
 
 def experiment(config: dict, seed: int):

@@ -77,7 +77,7 @@ FAMILIES = (
         "The book's first neural baseline: one Dense layer over the flattened input window, "
         "i.e. a learned weighted sum of the last `window` values of every input. With seq2seq, a "
         "causal Conv1D with a kernel as long as the window gives that weighted sum at every step.",
-        (), strategy="direct", learning_rate=0.01),
+        (), strategy="direct", learning_rate=0.003),
     _family(
         "simple_rnn", "SimpleRNN (deep, layer-normalised)",
         "Recurrent neurons that feed their output back as their state (Elman RNN). Stack layers "
