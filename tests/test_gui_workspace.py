@@ -31,6 +31,23 @@ def test_saved_experiment_runs_with_the_cli_and_gives_the_same_mae(qtbot, window
     assert metrics["mae"] == pytest.approx(record.metrics["mae"], rel=1e-12)
 
 
+def test_a_keras_run_made_in_the_window_reproduces_headless(qtbot, window, tmp_path):
+    """Same experiment, same seed: the CLI trains the same model as the window's training
+    process and reports the same metrics."""
+    w = window
+    load(qtbot, w, write_csv(tmp_path / "sales.csv", n=300))
+    record = train(qtbot, w, "simple_rnn", {"units": 8, "window": 14, "max_epochs": 3, "patience": 0},
+                   horizon=2, timeout=120_000)
+    assert record.status == "done", record.message
+    exp = w.save_experiment(tmp_path / "exp.toml")
+    result = run_cli("run", exp, "--out", tmp_path / "cli", "--quiet")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "cli" / "metrics.json").read_text())
+    assert metrics["epochs"] == record.metrics["epochs"] == 3
+    for key in ("mae", "rmse", "mase"):
+        assert metrics[key] == pytest.approx(record.metrics[key], rel=1e-9), key
+
+
 def test_opening_an_experiment_sets_data_family_form_and_periods(qtbot, make_window, tmp_path):
     from tsdesk.gui.window_extras import open_experiment_file
 
