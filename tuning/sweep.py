@@ -96,8 +96,24 @@ def study_linear() -> dict[str, dict]:
             for lr in (0.01, 0.003, 0.001)}
 
 
+def study_covariates() -> dict[str, dict]:
+    """With covariates and a day type known ahead, LSTM and WaveNet overfit after about ten
+    epochs: dropout and a shorter window, against the defaults (study shipped)."""
+    out = {}
+    for fam in ("lstm_gru", "wavenet", "conv_gru", "simple_rnn"):
+        own = FAMILIES[fam]
+        out[f"{fam}/covariates+day_type/dropout-0.2"] = _config(fam, {**own, "dropout": 0.2}, COVARIATES)
+        out[f"{fam}/covariates+day_type/window-28"] = _config(fam, {**own, "window": 28}, COVARIATES)
+    return out
+
+
+def study_dropout() -> dict[str, dict]:
+    """Dropout 0.2 on the target alone: does the cure for covariates hurt without them?"""
+    return {f"{fam}/target/dropout-0.2": _config(fam, {**own, "dropout": 0.2}) for fam, own in FAMILIES.items()}
+
+
 STUDIES = {"defaults": study_defaults, "shipped": study_shipped, "course": study_course,
-           "linear": study_linear}
+           "linear": study_linear, "covariates": study_covariates, "dropout": study_dropout}
 
 
 def experiment(config: dict, seed: int):
