@@ -76,7 +76,7 @@ FAMILY_CASES = {
     "gru-bidirectional-direct": ("lstm_gru", {"cell": "gru", "bidirectional": True, "strategy": "direct"}),
     "conv_gru-seq2seq-odd-window": ("conv_gru", {"window": 15}),
     "wavenet-gated-direct": ("wavenet", {"gated": True, "dilations": [1, 2, 4], "strategy": "direct"}),
-    "wavenet-plain-recursive": ("wavenet", {"dilations": [1, 2], "strategy": "recursive"}),
+    "wavenet-plain-recursive": ("wavenet", {"dilations": [1, 2], "gated": False, "strategy": "recursive"}),
 }
 
 
@@ -402,6 +402,25 @@ def test_layer_normalised_cell_normalises_then_activates(by_family):
     z = (z - z.mean(1, keepdims=True)) / np.sqrt(z.var(1, keepdims=True) + cell.epsilon)
     z = z * w["gamma"] + w["beta"]
     np.testing.assert_allclose(to_numpy(out), np.tanh(z), atol=1e-5)
+
+
+def test_wavenet_is_gated_by_default_and_plain_on_request():
+    """The default is the paper's gated residual stack (measured steadier with covariates,
+    docs/defaults.md); gated = false is the book's plain ReLU stack. Both are causal."""
+    layout = InputLayout(32, H, "seq2seq", 0, 0, tuple(range(32)))
+    kinds = {}
+    for gated in (None, False):
+        params = tsdesk_keras.family("wavenet").validate_params(
+            {"filters": 4, "dilations": [1, 2, 4], **({} if gated is None else {"gated": gated})})
+        model = E.build_model(A.WAVENET, params, layout)
+        kinds[gated] = [type(layer).__name__ for layer in model.layers]
+        x = np.random.default_rng(0).normal(size=(1, 32, 1)).astype("float32")
+        later = x.copy()
+        later[0, 20:] += 1.0
+        np.testing.assert_array_equal(to_numpy(model(later))[0, :20], to_numpy(model(x))[0, :20])
+    # three gated blocks; two residual sums (the last block's residual output feeds nothing) + the skip sum
+    assert kinds[None].count("Multiply") == 3 and kinds[None].count("Add") == 3
+    assert "Multiply" not in kinds[False] and kinds[False].count("Conv1D") == 3
 
 
 def test_strided_conv_outputs_see_exactly_the_rows_up_to_their_position():

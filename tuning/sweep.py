@@ -112,8 +112,19 @@ def study_dropout() -> dict[str, dict]:
     return {f"{fam}/target/dropout-0.2": _config(fam, {**own, "dropout": 0.2}) for fam, own in FAMILIES.items()}
 
 
+def study_wavenet() -> dict[str, dict]:
+    """WaveNet with covariates depends on the seed: a lower learning rate, the gated blocks."""
+    return {
+        "wavenet/covariates+day_type/lr-0.0003": _config("wavenet", {"learning_rate": 0.0003}, COVARIATES),
+        "wavenet/covariates+day_type/gated": _config("wavenet", {"gated": True}, COVARIATES),
+        "wavenet/target/gated": _config("wavenet", {"gated": True}),
+        "wavenet/target/lr-0.0003": _config("wavenet", {"learning_rate": 0.0003}),
+    }
+
+
 STUDIES = {"defaults": study_defaults, "shipped": study_shipped, "course": study_course,
-           "linear": study_linear, "covariates": study_covariates, "dropout": study_dropout}
+           "linear": study_linear, "covariates": study_covariates, "dropout": study_dropout,
+           "wavenet": study_wavenet}
 
 
 def experiment(config: dict, seed: int):

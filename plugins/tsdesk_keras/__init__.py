@@ -129,10 +129,12 @@ FAMILIES = (
          Param("dilations", "ints", [1, 2, 4, 8, 1, 2, 4, 8], min=1, max=4096,
                help="Dilation rate of each layer, one layer per number. The book's (1, 2, 4, 8) x 2 "
                     "sees 1 + (kernel size - 1) x sum = 31 steps back."),
-         Param("gated", "bool", False, label="gated residual blocks",
-               help="true: the paper's gated activation tanh(conv) x sigmoid(conv) with residual "
-                    "and skip connections; false: the book's plain stack of ReLU causal "
-                    "Conv1D layers."))),
+         Param("gated", "bool", True, label="gated residual blocks",
+               help="true (the default): the paper's gated activation tanh(conv) x sigmoid(conv) "
+                    "with residual and skip connections; false: the book's plain stack of ReLU "
+                    "causal Conv1D layers. Measured on the daily sample, the gated blocks are as "
+                    "good on the target alone and much steadier with covariates, at about twice "
+                    "the training time."))),
     _family(
         "bayesian_lstm", "Bayesian LSTM (Bayes by Backprop)",
         "An LSTM whose weights are probability distributions instead of fixed numbers: every "
