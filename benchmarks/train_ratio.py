@@ -139,7 +139,7 @@ def tsdesk_seconds_per_epoch(series: np.ndarray, train_stop: int, epochs: int) -
     params = {"cell": "lstm", "units": UNITS, "layers": 1, "window": SEQ_LENGTH,
               "strategy": "seq2seq", "optimizer": "sgd", "learning_rate": LEARNING_RATE,
               "momentum": 0.9, "loss": "huber", "batch_size": BATCH, "max_epochs": COURSE_EPOCHS,
-              "patience": COURSE_PATIENCE, "seed": SEED}
+              "patience": COURSE_PATIENCE, "reduce_lr_on_plateau": False, "seed": SEED}
     task = TrainingTask(data=data, train=slice(0, train_stop), valid=slice(train_stop, n),
                         horizon=AHEAD, levels=(), params=params, seed=SEED, family="lstm_gru")
     clock = Clock()
