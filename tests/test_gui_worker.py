@@ -78,7 +78,7 @@ def test_cancelling_a_queued_job_never_runs_it(qtbot, service, tmp_path):
 
 
 def test_the_child_reports_its_keras_backend_and_devices(qtbot, service, tmp_path):
-    """Help > About's GPU line: the child imports Keras and lists its devices, also mid-run."""
+    """Help > About's GPU line: the child imports Keras and lists its devices."""
     import os
 
     with qtbot.waitSignal(service.environmentChanged, timeout=120_000) as answered:

@@ -404,6 +404,21 @@ def test_layer_normalised_cell_normalises_then_activates(by_family):
     np.testing.assert_allclose(to_numpy(out), np.tanh(z), atol=1e-5)
 
 
+def test_every_dropping_layer_has_its_own_int32_seed():
+    """Seeded dropout makes MC dropout repeatable on every backend; PyTorch's keeps seeds as int32,
+    and the two directions of a bidirectional layer must not drop the same units."""
+    params = tsdesk_keras.family("lstm_gru").validate_params(
+        {"units": 4, "layers": 2, "dropout": 0.1, "bidirectional": True, "strategy": "direct", "window": 14})
+    layout = InputLayout(14, H, "direct", 0, 0, (13,))
+    for seed in (0, 512927214, 2**31 - 1):  # 512927214 * 1009 is 2**31 - 2 modulo 2**31 - 1
+        model = E.build_model(A.LSTM_GRU, params, layout, seed=seed)
+        cells = [(sub.cell, sub.go_backwards) for layer in model.layers if hasattr(layer, "forward_layer")
+                 for sub in (layer.forward_layer, layer.backward_layer)]
+        assert [backwards for _, backwards in cells] == [False, True, False, True]
+        seeds = [cell.seed for cell, _ in cells]
+        assert len(set(seeds)) == 4 and all(0 < s < 2**31 - 1 for s in seeds), seeds
+
+
 def test_wavenet_is_gated_by_default_and_plain_on_request():
     """The default is the paper's gated residual stack (measured steadier with covariates,
     docs/defaults.md); gated = false is the book's plain ReLU stack. Both are causal."""

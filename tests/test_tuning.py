@@ -35,13 +35,17 @@ def test_a_study_runs_resumes_and_summarises(sweep, tmp_path, capsys):
     assert round(snaive["mae_1"]) == 30159 and snaive["mae_14"] > snaive["mae_1"]
     assert rows[2]["mae_1"] != snaive["mae_1"]
 
-    sweep.run_study("baseline", [1, 2, 3], only="naive")  # resumes: only seed 3 is new
+    sweep.run_study("baseline", [1, 2, 3], only="seasonal")  # resumes: only seed 3 is new
     rows = [json.loads(line) for line in (tmp_path / "baseline.jsonl").read_text().splitlines()]
-    assert [(r["label"], r["seed"]) for r in rows[4:]] == [("seasonal_naive", 3), ("naive", 3)]
+    assert [(r["label"], r["seed"]) for r in rows[4:]] == [("seasonal_naive", 3)]
+    sweep.run_study("baseline", [1, 2, 3])
+    rows = [json.loads(line) for line in (tmp_path / "baseline.jsonl").read_text().splitlines()]
+    assert [(r["label"], r["seed"]) for r in rows[5:]] == [("naive", 3)]
 
     table = sweep.summary("baseline").splitlines()
     assert table[0].startswith("| configuration | seeds | +1 MAE mean")
     assert table[2].startswith("| seasonal_naive | 3 | 30,159 | 30,159-30,159 | 0% | ")
+    assert table[3].startswith("| naive | 3 | ")
 
 
 def test_every_study_builds_valid_experiments(sweep):

@@ -69,7 +69,12 @@ def lstm_gru_body(x, p, sequences, out):
 
     def make(return_sequences):
         layer = cell(p["units"], dropout=p["dropout"], return_sequences=return_sequences, seed=layer_seed(p))
-        return layers.Bidirectional(layer) if p["bidirectional"] else layer
+        if not p["bidirectional"]:
+            return layer
+        # its own seed, or the backward pass would drop the same units as the forward one
+        backward = cell(p["units"], dropout=p["dropout"], return_sequences=return_sequences,
+                        seed=layer_seed(p), go_backwards=True)
+        return layers.Bidirectional(layer, backward_layer=backward)
     return _stack(x, p["layers"], sequences, make)
 
 

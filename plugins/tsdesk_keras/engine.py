@@ -274,7 +274,8 @@ def build_model(arch: Architecture, p: dict, layout: I.InputLayout, mc_dropout: 
     """Input window -> family body -> output layer of the strategy. With ``seed``, every layer
     that drops units gets its own seed from ``p["layer_seeds"]`` (``architectures.layer_seed``)."""
     if seed is not None:
-        p = {**p, "layer_seeds": itertools.count(seed * 1009 % (2**31 - 1) + 1)}
+        # below 2**31 - 2**16: PyTorch's backend keeps seeds as int32, and each layer counts up
+        p = {**p, "layer_seeds": itertools.count(seed * 1009 % (2**31 - 2**16) + 1)}
     inputs = keras.Input(shape=(layout.window, layout.n_inputs), name="window")
     sequences = layout.strategy == "seq2seq"
     moved = mc_dropout and arch.mc_head_dropout and p.get("dropout", 0) > 0

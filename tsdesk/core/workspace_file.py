@@ -50,7 +50,8 @@ def write_workspace(path: str | Path, manifest: dict[str, Any], folders: dict[st
                 if folder is None or not Path(folder).is_dir():
                     run["folder"] = None
                     continue
-                arc = f"runs/{Path(folder).name}"
+                # by run id: after "add to these runs" two runs may have folders of the same name
+                arc = f"runs/run-{run['id']}-{run.get('family') or 'model'}"
                 run["folder"] = arc
                 for file in sorted(Path(folder).rglob("*")):
                     rel = file.relative_to(folder).as_posix()

@@ -81,7 +81,7 @@ def show_about(window) -> None:
     box.setObjectName("about_dialog")
     box.setTextFormat(box.textFormat().RichText)
     box.finished.connect(box.deleteLater)
-    if service is not None and environment is None:
+    if service is not None and (environment is None or environment.get("error")):
         # fill the GPU line in when the training process answers (it may be importing Keras)
         def update(info):
             box.setText(about_text(records, info))

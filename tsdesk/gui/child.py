@@ -5,7 +5,7 @@ between runs. It imports no Qt. Messages are tuples over one duplex ``Pipe``:
 
 GUI -> child
     ("warm", [module, ...])         import these now, on a side thread (a Keras trainer's 3 s
-                                    import), so that runs start fast
+                                    import), so that runs start fast; then answer as to "probe"
     ("run", run_id, raw, base_dir, out_dir)
                                     ``raw`` is ``Experiment.to_dict()``; outputs go to ``out_dir``
     ("cancel", run_id)              ask that run to stop at its next ``progress.check()``
@@ -57,6 +57,7 @@ class _Child:
         self.lock = threading.Lock()
         self.current: tuple[str, object] | None = None  # (run_id, Progress)
         self.cancelled: set[str] = set()
+        self.closed = False  # the pipe to the window is gone
 
     def listen(self) -> None:
         """Reader thread: cancels act at once, everything else queues for the main thread."""
@@ -67,6 +68,7 @@ class _Child:
                 # The window is gone (closed, crashed or killed): nobody will read this run's
                 # result, so stop it at its next check instead of training on for nothing.
                 with self.lock:
+                    self.closed = True  # runs still queued are cancelled as they start
                     if self.current is not None:
                         self.current[1].cancel()
                 self.jobs.put(("quit",))
@@ -102,11 +104,16 @@ class _Child:
         per-module import locks make a run that needs the same module wait for it."""
         for module in modules:
             self.chan.send("warmed", module, _import(module))
+        self.probe()  # Keras is imported now (when a family uses it): tell which devices it sees
 
     def probe(self) -> None:
-        from tsdesk.compute import keras_environment
+        try:
+            from tsdesk.compute import keras_environment
 
-        self.chan.send("environment", keras_environment())
+            info = keras_environment()
+        except BaseException as exc:  # noqa: BLE001 - the window waits for an answer
+            info = {"error": f"{type(exc).__name__}: {exc}"}
+        self.chan.send("environment", info)
 
     def run(self, run_id: str, raw: dict, base_dir: str, out_dir: str) -> None:
         from tsdesk.core.experiment import experiment_from_dict
@@ -117,7 +124,7 @@ class _Child:
         progress = Progress(lambda kind, fields: self.chan.send("progress", run_id, kind, _plain(fields)))
         with self.lock:
             self.current = (run_id, progress)
-            if run_id in self.cancelled:
+            if run_id in self.cancelled or self.closed:
                 progress.cancel()
         self.chan.send("started", run_id)
         try:

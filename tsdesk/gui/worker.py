@@ -176,9 +176,8 @@ class TrainingWorker(QObject):
     def _send_probe(self) -> None:
         with self._cond:
             wanted, self._probe = self._probe, False
-        if wanted and not self._send(("probe",)):
-            with self._cond:
-                self._probe = True  # the child is being restarted: ask the next one
+        if wanted:
+            self._send(("probe",))  # lost if the child is gone: About asks again when opened
 
     def _start_child(self) -> None:
         self.childState.emit("starting")
@@ -193,8 +192,7 @@ class TrainingWorker(QObject):
         self._proc, self._conn = proc, parent
         self.child_pid = proc.pid
         if self.warm_modules:
-            self._send(("warm", self.warm_modules))
-            self._send(("probe",))  # after the warm-up's imports, this costs little
+            self._send(("warm", self.warm_modules))  # the child says its environment after it
 
     def _stop_child(self) -> None:
         if self._proc is None:
