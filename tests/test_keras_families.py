@@ -439,9 +439,12 @@ def test_wavenet_is_gated_by_default_and_plain_on_request():
 
 
 def test_strided_conv_outputs_see_exactly_the_rows_up_to_their_position():
-    params = tsdesk_keras.family("conv_gru").validate_params({"window": 15, "filters": 4, "units": 4})
+    params = tsdesk_keras.family("conv_gru").validate_params({"window": 15, "filters": 16, "units": 4})
     layout = InputLayout(15, H, "seq2seq", 0, 0, tuple(A.conv_positions(15, params)))
     assert layout.positions == (4, 6, 8, 10, 12, 14)  # one row cropped, kernel 4, stride 2
+    # seeded, and 16 filters: with a handful of ReLU filters all can be off at one position, and
+    # whether they are would depend on the tests that ran before
+    E.keras.utils.set_random_seed(1)
     model = E.build_model(A.CONV_GRU, params, layout)
     x = np.random.default_rng(0).normal(size=(1, 15, 1)).astype("float32")
     base = to_numpy(model(x))
