@@ -133,14 +133,18 @@ def restore_layout(window) -> None:
 
 # -- experiment and workspace dialogs --------------------------------------------------------
 
-def open_experiment_dialog(window) -> None:
+def _open_dialog(window, title: str, filters: str, open_file) -> None:
+    """Ask for a file to open (from the last folder used), then ``open_file(window, path)``."""
     if not window.built:
         return
-    path, _ = QFileDialog.getOpenFileName(window, "Open experiment", last_dir(window),
-                                          "Experiment files (*.toml);;All files (*)")
+    path, _ = QFileDialog.getOpenFileName(window, title, last_dir(window), filters)
     if path:
         remember_dir(window, path)
-        open_experiment_file(window, path)
+        open_file(window, path)
+
+
+def open_experiment_dialog(window) -> None:
+    _open_dialog(window, "Open experiment", "Experiment files (*.toml);;All files (*)", open_experiment_file)
 
 
 def open_experiment_file(window, path) -> bool:
@@ -175,13 +179,7 @@ def save_workspace_dialog(window) -> None:
 
 
 def open_workspace_dialog(window) -> None:
-    if not window.built:
-        return
-    path, _ = QFileDialog.getOpenFileName(window, "Open workspace", last_dir(window),
-                                          "tsdesk workspaces (*.zip);;All files (*)")
-    if path:
-        remember_dir(window, path)
-        open_workspace_file(window, path)
+    _open_dialog(window, "Open workspace", "tsdesk workspaces (*.zip);;All files (*)", open_workspace_file)
 
 
 def open_workspace_file(window, path) -> bool:

@@ -13,12 +13,17 @@ from datetime import datetime
 from pathlib import Path
 
 
-def base_dir() -> Path:
-    env = os.environ.get("TSDESK_WORKSPACE")
+def data_dir(env_var: str, name: str) -> Path:
+    """``$env_var`` when set, else ``$XDG_DATA_HOME/tsdesk/<name>`` (``~/.local/share/...``)."""
+    env = os.environ.get(env_var)
     if env:
         return Path(env).expanduser()
     data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data) / "tsdesk" / "runs"
+    return Path(data) / "tsdesk" / name
+
+
+def base_dir() -> Path:
+    return data_dir("TSDESK_WORKSPACE", "runs")
 
 
 class Session:

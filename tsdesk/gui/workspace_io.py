@@ -273,11 +273,9 @@ def open_workspace(window, path: str | Path, ask: Callable | None = None, load_d
 # -- autosave --------------------------------------------------------------------------------------
 
 def autosave_dir() -> Path:
-    env = os.environ.get("TSDESK_AUTOSAVE")
-    if env:
-        return Path(env).expanduser()
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data) / "tsdesk" / "autosave"
+    from tsdesk.gui.workspace import data_dir
+
+    return data_dir("TSDESK_AUTOSAVE", "autosave")
 
 
 def pid_alive(pid: int) -> bool:
